@@ -1,0 +1,1 @@
+"""Scripts behind every number the README quotes; each prints what it measured."""

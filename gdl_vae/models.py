@@ -1,0 +1,313 @@
+"""Autoencoder and VAE: Keras models whose train_step and test_step share one loss.
+
+All loss terms are in nats per example: summed over pixels (or latent
+dimensions), averaged over the batch, so they compare with the literature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+from keras import ops
+
+from gdl_vae import evaluation
+from gdl_vae.data import IMAGE_SHAPE, check_images
+from gdl_vae.layers import Sampling
+from gdl_vae.networks import build_decoder, build_encoder
+
+tfd = tfp.distributions
+BATCH = 1000  # images per forward pass in encode / decode / reconstruct
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stop training with an explanation as soon as the loss is NaN or infinite."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(np.asarray(loss))):
+            self.model.stop_training = True
+            raise FloatingPointError(
+                f"the training loss became {float(np.asarray(loss))} in epoch "
+                f"{getattr(self, 'epoch', 0) + 1}, batch {batch + 1}; training "
+                "stopped. "
+                "Usual causes: a learning rate too high (try 1e-4), NaN or inf in "
+                "the data (check_images finds them), or float16 overflow (try the "
+                "float32 policy)."
+            )
+
+
+def _images(data):
+    """The image batch from whatever fit/evaluate passes to train_step."""
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def _check_fit_input(x, image_shape, name: str) -> None:
+    if isinstance(x, (tuple, list)) and x:
+        x = x[0]
+    if isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
+        check_images(x, image_shape, name)
+
+
+class _LatentModel(keras.Model):
+    """Shared machinery: an encoder, a decoder, and one loss for train and test."""
+
+    loss_names: tuple[str, ...] = ("loss",)
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+        self.built = True  # encoder and decoder are built functional models
+
+    @property
+    def metrics(self):
+        return self.trackers
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.encoder.input_shape[1:])
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.decoder.input_shape[-1])
+
+    def likelihood(self, logits) -> tfd.Distribution:
+        """p(x|z): independent Bernoulli pixels with the decoder's logits."""
+        return tfd.Independent(
+            tfd.Bernoulli(logits=logits, dtype=tf.float32),
+            reinterpreted_batch_ndims=len(self.image_shape),
+        )
+
+    def loss_terms(self, x, training: bool = False) -> dict:
+        """{"loss": ..., and one entry per term}, each a scalar in nats."""
+        raise NotImplementedError
+
+    def train_step(self, data):
+        x = _images(data)
+        with tf.GradientTape() as tape:
+            terms = self.loss_terms(x, training=True)
+            # Under tf.distribute each replica sees part of the global batch and
+            # the replicas' gradients are summed: divide to average them.
+            loss = terms["loss"] / tf.distribute.get_strategy().num_replicas_in_sync
+            loss = self.optimizer.scale_loss(loss)  # loss scaling for float16
+        gradients = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(
+            zip(gradients, self.trainable_weights, strict=True)
+        )
+        return self._record(terms)
+
+    def test_step(self, data):
+        return self._record(self.loss_terms(_images(data), training=False))
+
+    def _record(self, terms: dict) -> dict:
+        for tracker in self.trackers:
+            tracker.update_state(terms[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
+    def fit(self, x=None, *args, validation_data=None, callbacks=None, **kwargs):
+        _check_fit_input(x, self.image_shape, "x")
+        _check_fit_input(validation_data, self.image_shape, "validation_data")
+        callbacks = [*(callbacks or []), StopOnNaN()]
+        # A tf.data pipeline shuffles itself (make_dataset does).
+        kwargs.setdefault("shuffle", not isinstance(x, tf.data.Dataset))
+        return super().fit(
+            x, *args, validation_data=validation_data, callbacks=callbacks, **kwargs
+        )
+
+    def evaluate(self, x=None, *args, **kwargs):
+        _check_fit_input(x, self.image_shape, "x")
+        return super().evaluate(x, *args, **kwargs)
+
+    def _batched(self, fn, x, batch_size: int = BATCH):
+        """Apply fn to x in slices and concatenate (bounded memory)."""
+        parts = [fn(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        if isinstance(parts[0], (tuple, list)):
+            return [ops.concatenate(p, axis=0) for p in zip(*parts, strict=True)]
+        return ops.concatenate(parts, axis=0)
+
+    def _check_latent(self, z) -> tf.Tensor:
+        z = ops.convert_to_tensor(z, dtype="float32")
+        if len(z.shape) != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}. "
+                "Fix: one row per latent point, e.g. z.reshape(-1, "
+                f"{self.latent_dim})."
+            )
+        if not bool(ops.all(ops.isfinite(z))):
+            raise ValueError("z must be finite; got NaN or inf values.")
+        return z
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
+@keras.saving.register_keras_serializable(package="gdl_vae")
+class Autoencoder(_LatentModel):
+    """A deterministic autoencoder trained on Bernoulli reconstruction error."""
+
+    loss_names = ("loss", "reconstruction_loss")
+
+    def loss_terms(self, x, training: bool = False) -> dict:
+        logits = self.decoder(self.encoder(x, training=training), training=training)
+        reconstruction = -ops.mean(self.likelihood(logits).log_prob(x))
+        return {"loss": reconstruction, "reconstruction_loss": reconstruction}
+
+    def call(self, x, training: bool = False):
+        return ops.sigmoid(self.decoder(self.encoder(x, training=training)))
+
+    def encode(self, x) -> np.ndarray:
+        """Latent codes of shape (N, latent_dim)."""
+        check_images(x, self.image_shape)
+        return ops.convert_to_numpy(self._batched(self.encoder, x))
+
+    def decode(self, z) -> np.ndarray:
+        """Images in [0, 1] of shape (N, *image_shape)."""
+        z = self._check_latent(z)
+        return ops.convert_to_numpy(ops.sigmoid(self._batched(self.decoder, z)))
+
+    def reconstruct(self, x) -> np.ndarray:
+        """decode(encode(x)): images in [0, 1]."""
+        return self.decode(self.encode(x))
+
+
+@keras.saving.register_keras_serializable(package="gdl_vae")
+class VAE(_LatentModel):
+    """Variational autoencoder: loss = reconstruction + beta * KL(q(z|x) || N(0, I))."""
+
+    loss_names = ("loss", "reconstruction_loss", "kl_loss")
+
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        beta: float = 1.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(encoder, decoder, **kwargs)
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0; got {beta}. beta=1 is the ELBO.")
+        self.seed = seed
+        self.sampling = Sampling(seed=seed, name="sampling")
+        # A variable, so that a callback can anneal it without retracing.
+        self.beta = keras.Variable(beta, trainable=False, dtype="float32", name="beta")
+
+    def posterior(self, z_mean, z_log_var) -> tfd.Distribution:
+        """q(z|x): a diagonal Gaussian, batch shape [N], event shape [latent_dim]."""
+        return tfd.MultivariateNormalDiag(
+            loc=z_mean, scale_diag=ops.exp(0.5 * z_log_var)
+        )
+
+    def prior(self) -> tfd.Distribution:
+        """p(z) = N(0, I)."""
+        return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
+
+    def loss_terms(self, x, training: bool = False) -> dict:
+        z_mean, z_log_var = self.encoder(x, training=training)
+        z = self.sampling([z_mean, z_log_var])
+        logits = self.decoder(z, training=training)
+        reconstruction = -ops.mean(self.likelihood(logits).log_prob(x))
+        kl = ops.mean(
+            tfd.kl_divergence(self.posterior(z_mean, z_log_var), self.prior())
+        )
+        return {
+            "loss": reconstruction + self.beta * kl,
+            "reconstruction_loss": reconstruction,
+            "kl_loss": kl,
+        }
+
+    def call(self, x, training: bool = False):
+        z_mean, z_log_var = self.encoder(x, training=training)
+        z = self.sampling([z_mean, z_log_var]) if training else z_mean
+        return ops.sigmoid(self.decoder(z, training=training))
+
+    def encode(self, x) -> tfd.Distribution:
+        """q(z|x) for each image: call .mean(), .stddev(), .sample() on it."""
+        check_images(x, self.image_shape)
+        return self.posterior(*self._batched(self.encoder, x))
+
+    def decode(self, z) -> tfd.Distribution:
+        """p(x|z): a distribution over images, event shape image_shape."""
+        return self.likelihood(self._batched(self.decoder, self._check_latent(z)))
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n new images in [0, 1]: z ~ N(0, I), then the decoder's pixel means."""
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a whole number >= 1; got {n!r}.")
+        z = keras.random.normal((int(n), self.latent_dim), seed=seed)
+        return ops.convert_to_numpy(self.decode(z).mean())
+
+    def reconstruct(self, x) -> np.ndarray:
+        """Decode each image's posterior mean: images in [0, 1]."""
+        return ops.convert_to_numpy(self.decode(self.encode(x).mean()).mean())
+
+    def elbo(self, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
+        """Per-example evidence lower bound in nats, shape (N,)."""
+        return evaluation.elbo(self, x, n_samples=n_samples, seed=seed)
+
+    def iwae_bound(self, x, k: int = 1000, seed: int | None = None) -> np.ndarray:
+        """Per-example importance-weighted bound (Burda et al. 2016) in nats."""
+        return evaluation.iwae_bound(self, x, k=k, seed=seed)
+
+    def get_config(self) -> dict:
+        beta = float(self.beta.numpy())
+        return {**super().get_config(), "beta": beta, "seed": self.seed}
+
+
+def build_autoencoder(
+    latent_dim: int = 2,
+    architecture: str = "conv",
+    image_shape: Sequence[int] = IMAGE_SHAPE,
+    learning_rate: float = 1e-3,
+    dtype_policy: str | None = None,
+) -> Autoencoder:
+    """A compiled Autoencoder (Adam) ready for fit()."""
+    model = Autoencoder(
+        build_encoder(latent_dim, architecture, image_shape, False, dtype_policy),
+        build_decoder(latent_dim, architecture, image_shape, dtype_policy),
+        name="autoencoder",
+        dtype=dtype_policy,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+def build_vae(
+    latent_dim: int = 2,
+    architecture: str = "conv",
+    beta: float = 1.0,
+    image_shape: Sequence[int] = IMAGE_SHAPE,
+    learning_rate: float = 1e-3,
+    dtype_policy: str | None = None,
+    seed: int | None = None,
+) -> VAE:
+    """A compiled VAE (Adam) ready for fit()."""
+    model = VAE(
+        build_encoder(latent_dim, architecture, image_shape, True, dtype_policy),
+        build_decoder(latent_dim, architecture, image_shape, dtype_policy),
+        beta=beta,
+        seed=seed,
+        name="vae",
+        dtype=dtype_policy,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model

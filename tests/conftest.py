@@ -1,0 +1,53 @@
+"""Shared fixtures: the shipped MNIST test set, loaded offline, and small models."""
+
+import os
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import gdl_vae
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline(tmp_path_factory):
+    """Same data on every machine: no download, an empty Keras cache."""
+    saved = {k: os.environ.get(k) for k in ("GDL_VAE_OFFLINE", "KERAS_HOME")}
+    os.environ["GDL_VAE_OFFLINE"] = "1"
+    os.environ["KERAS_HOME"] = str(tmp_path_factory.mktemp("keras_home"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def mnist(offline):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return gdl_vae.load_dataset("mnist")
+
+
+@pytest.fixture(scope="session")
+def binary(mnist):
+    """Statically binarized train (first 2,000) and held-out (first 500) images."""
+    return (
+        gdl_vae.binarize(mnist.x_train[:2000], "static"),
+        gdl_vae.binarize(mnist.x_test[:500], "static"),
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_vae(binary):
+    """A dense VAE trained briefly: its posterior is informative, not exact."""
+    keras.utils.set_random_seed(0)
+    vae = gdl_vae.build_vae(latent_dim=2, architecture="dense")
+    vae.fit(binary[0], epochs=3, batch_size=100, verbose=0)
+    return vae
+
+
+def weights(model) -> list[np.ndarray]:
+    return [np.array(w) for w in model.get_weights()]

@@ -1,0 +1,142 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+
+import pytest
+
+from gdl_vae.cli import main
+
+FAST = ["--architecture", "dense", "--limit", "512", "--precision", "float32"]
+
+
+def run(*args: str) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the offline-fallback notice
+        return main(list(args))
+
+
+@pytest.fixture(scope="module")
+def vae_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "vae"
+    assert (
+        run("train", "--epochs", "2", "--iwae-k", "20", "--out", str(out), *FAST) == 0
+    )
+    return out
+
+
+def test_train_writes_model_history_metrics_and_figures(vae_run):
+    for name in (
+        "model.keras",
+        "config.json",
+        "history.json",
+        "metrics.json",
+        "reconstructions.png",
+        "samples.png",
+        "latent.png",
+        "losses.png",
+    ):
+        assert (vae_run / name).stat().st_size > 0, name
+    history = json.loads((vae_run / "history.json").read_text())
+    assert len(history["loss"]) == 2 and len(history["val_kl_loss"]) == 2
+    metrics = json.loads((vae_run / "metrics.json").read_text())
+    assert "offline fallback" in metrics["data_source"]
+    assert metrics["n_train"] == 512 and metrics["n_test"] == 2000
+    test = metrics["test"]
+    assert test["loss"] == pytest.approx(
+        test["reconstruction_loss"] + test["kl_loss"], rel=1e-4
+    )
+    assert metrics["elbo"] < metrics["iwae"]["20"] < 0
+    assert metrics["elbo"] == pytest.approx(-test["loss"], abs=3)
+
+
+def test_a_finished_run_is_not_trained_again(vae_run, capsys):
+    before = (vae_run / "model.keras").stat().st_mtime_ns
+    assert (
+        run("train", "--epochs", "2", "--iwae-k", "20", "--out", str(vae_run), *FAST)
+        == 0
+    )
+    assert "already trained for 2 epochs" in capsys.readouterr().out
+    assert (vae_run / "model.keras").stat().st_mtime_ns == before
+
+
+def test_changed_options_do_not_mix_runs(vae_run, capsys):
+    assert (
+        run("train", "--epochs", "2", "--latent-dim", "3", "--out", str(vae_run), *FAST)
+        == 2
+    )
+    assert "latent_dim: 2 -> 3" in capsys.readouterr().err
+
+
+def test_sample_and_evaluate_work_on_a_saved_run(vae_run, tmp_path, capsys):
+    assert (
+        run("sample", str(vae_run), "--n", "16", "--out", str(tmp_path / "s.png")) == 0
+    )
+    assert (tmp_path / "s.png").stat().st_size > 0
+    assert run("evaluate", str(vae_run), "--k", "50") == 0
+    assert "importance-weighted bound (k=50)" in capsys.readouterr().out
+    metrics = json.loads((vae_run / "metrics.json").read_text())
+    assert set(metrics["iwae"]) == {"20", "50"}
+    assert run("evaluate", str(tmp_path)) == 2  # no model there: a clear error
+    assert "holds no model.keras" in capsys.readouterr().err
+
+
+def test_autoencoder_run_samples_from_its_codes_box(tmp_path):
+    out = tmp_path / "ae"
+    assert run("train", "--model", "ae", "--epochs", "1", "--out", str(out), *FAST) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    low, high = metrics["latent_box"]
+    assert len(low) == 2 and all(a < b for a, b in zip(low, high, strict=True))
+    assert "elbo" not in metrics
+    assert run("sample", str(out), "--n", "8", "--out", str(tmp_path / "s.png")) == 0
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "gdl_vae.cli",
+        "train",
+        "--epochs",
+        "500",
+        "--iwae-k",
+        "5",
+        "--out",
+        str(out),
+        *FAST,
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    history = out / "history.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if history.exists() and len(json.loads(history.read_text())["loss"]) >= 2:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "rerun to resume" in output
+    saved = len(json.loads(history.read_text())["loss"])
+    assert 2 <= saved < 500
+    assert not (out / "metrics.json").exists()
+
+    resumed = subprocess.run(
+        [*command[:5], str(saved + 1), *command[6:]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {out} from epoch {saved}" in resumed.stdout
+    assert len(json.loads(history.read_text())["loss"]) == saved + 1
+    assert (out / "metrics.json").exists()

@@ -1,0 +1,200 @@
+import gzip
+import http.server
+import shutil
+import socket
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import gdl_vae
+from gdl_vae import data
+
+SHIPPED = data.REPO_DATA_DIR / "mnist"
+
+
+def test_offline_mnist_falls_back_to_the_test_set_split_8000_2000(offline):
+    with pytest.warns(UserWarning, match="offline fallback"):
+        ds = gdl_vae.load_dataset("mnist")
+    x_train, y_train, x_test, y_test = ds
+    assert x_train.shape == (8000, 28, 28, 1) and x_test.shape == (2000, 28, 28, 1)
+    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() == 1
+    assert y_train.dtype == np.int64 and set(y_test) == set(range(10))
+    assert "8,000 train / 2,000 test" in ds.source and "offline fallback" in ds.source
+    # The held-out images are every fifth test image, in order.
+    raw = data.read_idx(SHIPPED / data.TEST_IMAGES, "mnist")
+    np.testing.assert_array_equal(x_test[:3, ..., 0] * 255, raw[[4, 9, 14]])
+    np.testing.assert_array_equal(x_train[:4, ..., 0] * 255, raw[[0, 1, 2, 3]])
+    # Label counts of the shipped set (data/mnist/README.md) survive the split.
+    counts = np.bincount(np.concatenate([y_train, y_test]))
+    assert counts.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_named_directory_comes_first_and_is_reported(tmp_path):
+    shutil.copytree(SHIPPED, tmp_path / "mnist")
+    with pytest.warns(UserWarning):
+        ds = gdl_vae.load_dataset("mnist", data_dir=tmp_path)
+    assert str(tmp_path) in ds.source
+
+
+def test_truncated_file_is_named_with_its_mismatch(tmp_path):
+    shutil.copytree(SHIPPED, tmp_path / "mnist")
+    path = tmp_path / "mnist" / data.TEST_IMAGES
+    path.write_bytes(path.read_bytes()[:100_000])
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz is damaged.*md5"):
+        gdl_vae.load_dataset("mnist", data_dir=tmp_path)
+
+
+def test_altered_file_is_named_with_its_mismatch(tmp_path):
+    shutil.copytree(SHIPPED, tmp_path / "mnist")
+    path = tmp_path / "mnist" / data.TEST_LABELS
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[100] = (raw[100] + 1) % 10  # one label changed, still a valid gzip file
+    path.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(ValueError, match=r"t10k-labels.*does not match.*expected md5"):
+        gdl_vae.load_dataset("mnist", data_dir=tmp_path)
+
+
+def test_unknown_dataset_lists_the_valid_names():
+    with pytest.raises(ValueError, match=r"expected one of mnist, fashion_mnist"):
+        gdl_vae.load_dataset("cifar10")
+
+
+def test_missing_data_dir_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="not a directory"):
+        gdl_vae.load_dataset("mnist", data_dir=tmp_path / "nowhere")
+
+
+def test_download_from_a_silent_server_gives_up_within_the_timeout(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("GDL_VAE_OFFLINE")
+    server = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz"
+    start = time.perf_counter()
+    try:
+        assert not data.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
+    finally:
+        server.close()
+    assert time.perf_counter() - start < 3.0
+    assert not (tmp_path / "mnist.npz").exists()
+    # A failed address is not tried again in this process.
+    start = time.perf_counter()
+    assert not data.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
+    assert time.perf_counter() - start < 0.1
+
+
+def test_download_with_a_wrong_checksum_is_discarded(monkeypatch, tmp_path):
+    monkeypatch.delenv("GDL_VAE_OFFLINE")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"not the real file")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
+    try:
+        with pytest.warns(UserWarning, match="does not match its published checksum"):
+            assert not data.download(url, tmp_path / "mnist.npz", "mnist")
+    finally:
+        server.shutdown()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(
+    not data.DEBIAN_FASHION_MNIST_DIR.is_dir(), reason="dataset-fashion-mnist absent"
+)
+def test_fashion_mnist_comes_from_debian_offline():
+    ds = gdl_vae.load_dataset("fashion_mnist")
+    assert ds.x_train.shape == (60000, 28, 28, 1) and ds.x_test.shape == (
+        10000,
+        28,
+        28,
+        1,
+    )
+    assert "Debian" in ds.source
+    assert np.bincount(ds.y_train).tolist() == [6000] * 10
+
+
+def test_static_binarization_thresholds_at_one_half(mnist):
+    x = mnist.x_test[:100]
+    b = gdl_vae.binarize(x, "static")
+    assert set(np.unique(b)) == {0.0, 1.0}
+    np.testing.assert_array_equal(b, (x > 0.5).astype(np.float32))
+
+
+def test_dynamic_binarization_draws_bernoulli_pixels(mnist):
+    x = mnist.x_test[:500]
+    b = gdl_vae.binarize(x, "dynamic", seed=1)
+    assert set(np.unique(b)) == {0.0, 1.0}
+    assert abs(b.mean() - x.mean()) < 0.002
+    np.testing.assert_array_equal(b, gdl_vae.binarize(x, "dynamic", seed=1))
+    assert not np.array_equal(b, gdl_vae.binarize(x, "dynamic", seed=2))
+
+
+def test_dynamic_pipeline_draws_afresh_every_epoch(mnist):
+    x = mnist.x_test[:256]
+    ds = gdl_vae.make_dataset(x, 256, "dynamic", shuffle=False, seed=3)
+    first, second = (next(iter(ds)).numpy() for _ in range(2))
+    assert set(np.unique(first)) == {0.0, 1.0}
+    assert not np.array_equal(first, second)
+    # Pixel frequencies over many epochs approach the grey levels.
+    mean = np.mean([batch.numpy() for _ in range(100) for batch in ds], axis=0)
+    assert np.abs(mean - x).max() < 0.3 and np.abs(mean - x).mean() < 0.01
+    # The same seed gives the same first epoch in a new pipeline.
+    again = gdl_vae.make_dataset(x, 256, "dynamic", shuffle=False, seed=3)
+    np.testing.assert_array_equal(first, next(iter(again)).numpy())
+
+
+def test_static_pipeline_serves_thresholded_shuffled_batches(mnist):
+    x = mnist.x_test[:300]
+    batches = list(gdl_vae.make_dataset(x, 128, "static", seed=0))
+    assert [len(b) for b in batches] == [128, 128, 44]
+    served = np.concatenate([b.numpy() for b in batches])
+    assert not np.array_equal(served, gdl_vae.binarize(x, "static"))  # shuffled
+    np.testing.assert_array_equal(
+        np.sort(served.reshape(300, -1), axis=0),
+        np.sort(gdl_vae.binarize(x, "static").reshape(300, -1), axis=0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda x: (x * 255).astype(np.uint8), r"dtype uint8 \(pixels 0..255\).*/ 255"),
+        (lambda x: x * 255, r"values from 0 to 255.*Fix: x = x / 255"),
+        (lambda x: x - 0.5, "values from -0.5"),
+        (
+            lambda x: np.where(np.arange(x.size).reshape(x.shape) == 7, np.nan, x),
+            "1 NaN",
+        ),
+        (
+            lambda x: np.where(np.arange(x.size).reshape(x.shape) == 7, np.inf, x),
+            "1 inf",
+        ),
+        (lambda x: x[..., 0], r"shape \(4, 28, 28\).*x\[\.\.\., None\]"),
+        (lambda x: x.reshape(4, 784), r"x\.reshape\(-1, 28, 28, 1\)"),
+        (lambda x: x[0], r"add a batch axis: x\[None\]"),
+    ],
+)
+def test_bad_images_raise_a_value_error_with_the_fix(mnist, make, message):
+    with pytest.raises(ValueError, match=message):
+        data.check_images(make(mnist.x_test[:4]))
+
+
+def test_pipeline_options_are_checked(mnist):
+    with pytest.raises(ValueError, match="binarization must be"):
+        gdl_vae.make_dataset(mnist.x_test[:4], binarization="otsu")
+    with pytest.raises(ValueError, match="uint8"):
+        gdl_vae.make_dataset((mnist.x_test[:4] * 255).astype(np.uint8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdl_vae.make_dataset(mnist.x_test[:4])
