@@ -79,21 +79,28 @@ def _plan(n_samples: int, max_decodes: int) -> tuple[int, int]:
     return max(1, max_decodes // chunk), chunk
 
 
+def _draws(model, x, n: int, seed: int | None, max_decodes: int):
+    """For each batch of images: (batch, its n draws as chunks of _log_terms).
+
+    At most max_decodes decoder passes run at a time, whatever n and len(x).
+    """
+    generator = _generator(seed)
+    log_terms, _ = _traced(model)
+    images, chunk = _plan(n, max_decodes)
+    for start in range(0, len(x), images):
+        batch = tf.constant(x[start : start + images])
+        sizes = [min(chunk, n - done) for done in range(0, n, chunk)]
+        yield batch, (log_terms(batch, s, _stateless_seed(generator)) for s in sizes)
+
+
 def elbo(model, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
     """Per-example ELBO: Monte-Carlo reconstruction term, analytic KL. Shape (N,)."""
     check_images(x, model.image_shape)
     n_samples = _check_count(n_samples, "n_samples")
-    generator = _generator(seed)
-    log_terms, kl = _traced(model)
-    images, chunk = _plan(n_samples, MAX_DECODES)
+    _, kl = _traced(model)
     out = []
-    for start in range(0, len(x), images):
-        batch = tf.constant(x[start : start + images])
-        total = 0.0
-        for done in range(0, n_samples, chunk):
-            size = min(chunk, n_samples - done)
-            log_px_z, _ = log_terms(batch, size, _stateless_seed(generator))
-            total += tf.reduce_sum(log_px_z, axis=0).numpy()
+    for batch, draws in _draws(model, x, n_samples, seed, MAX_DECODES):
+        total = sum(tf.reduce_sum(log_px_z, axis=0).numpy() for log_px_z, _ in draws)
         out.append(total / n_samples - kl(batch).numpy())
     return np.concatenate(out)
 
@@ -103,22 +110,16 @@ def iwae_bound(
 ) -> np.ndarray:
     """Per-example importance-weighted bound with k samples, shape (N,).
 
-    Memory is bounded by max_decodes decoder passes at a time, whatever k and N:
-    the log-sum-exp over the k samples is accumulated chunk by chunk.
+    The log-sum-exp over the k samples is accumulated chunk by chunk, so memory
+    stays bounded for any k.
     """
     check_images(x, model.image_shape)
     k = _check_count(k, "k")
-    generator = _generator(seed)
-    log_terms, _ = _traced(model)
-    images, chunk = _plan(k, max_decodes)
     out = []
-    for start in range(0, len(x), images):
-        batch = tf.constant(x[start : start + images])
+    for batch, draws in _draws(model, x, k, seed, max_decodes):
         running = np.full(len(batch), -np.inf)
-        for done in range(0, k, chunk):
-            size = min(chunk, k - done)
-            log_px_z, log_ratio = log_terms(batch, size, _stateless_seed(generator))
-            chunk_lse = tf.reduce_logsumexp(log_px_z + log_ratio, axis=0).numpy()
-            running = np.logaddexp(running, chunk_lse)
+        for log_px_z, log_ratio in draws:
+            chunk = tf.reduce_logsumexp(log_px_z + log_ratio, axis=0).numpy()
+            running = np.logaddexp(running, chunk)
         out.append(running - math.log(k))
     return np.concatenate(out)
