@@ -111,6 +111,12 @@ def _load(name: str, data_dir: str | None):
     return data
 
 
+def _is_vae(model) -> bool:
+    from gdl_vae import VAE
+
+    return isinstance(model, VAE)
+
+
 def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(path.name + ".part")
     partial.write_text(json.dumps(data, indent=2) + "\n")
@@ -279,7 +285,7 @@ def _held_out(model, x_test, k: int, seed: int) -> dict:
     """Held-out loss terms; for a VAE also the ELBO and the importance bound."""
     result = {"test": model.evaluate(x_test, verbose=0, return_dict=True)}
     result["test"] = {key: float(value) for key, value in result["test"].items()}
-    if "kl_loss" in result["test"]:  # a VAE
+    if _is_vae(model):
         result["elbo"] = float(model.elbo(x_test, seed=seed).mean())
         bound = float(model.iwae_bound(x_test, k=k, seed=seed).mean())
         result["iwae"] = {str(k): bound}
@@ -297,7 +303,7 @@ def _summary(metrics: dict) -> str:
 
 
 def _figures(model, out: Path, data, x_test, history: dict, box) -> None:
-    from gdl_vae import VAE, plotting
+    from gdl_vae import plotting
 
     shown = x_test[:10]
     plotting.reconstruction_grid(
@@ -307,7 +313,7 @@ def _figures(model, out: Path, data, x_test, history: dict, box) -> None:
     plotting.loss_curves(history).savefig(out / "losses.png", dpi=100)
     if model.latent_dim == 2:
         codes = model.encode(x_test)
-        if isinstance(model, VAE):
+        if _is_vae(model):
             codes = codes.mean()  # the posterior means
         plotting.latent_scatter(
             codes, data.y_test, title="held-out images in the latent space"
@@ -317,9 +323,9 @@ def _figures(model, out: Path, data, x_test, history: dict, box) -> None:
 def _sample_figure(model, n: int, seed: int | None, box=None):
     import numpy as np
 
-    from gdl_vae import VAE, plotting
+    from gdl_vae import plotting
 
-    if isinstance(model, VAE):
+    if _is_vae(model):
         return plotting.image_grid(
             model.sample(n, seed=seed), ncols=8, title="new images: z ~ N(0, I)"
         )
@@ -351,7 +357,7 @@ def sample(args: argparse.Namespace) -> int:
         raise ValueError(f"--n must be at least 1; got {args.n}.")
     model, _ = _load_run(args.run)
     box = _read_json(Path(args.run) / "metrics.json").get("latent_box")
-    if box is None and "kl_loss" not in model.loss_names:
+    if box is None and not _is_vae(model):
         raise FileNotFoundError(
             f"{args.run}/metrics.json has no latent_box: train it to the end first."
         )

@@ -86,6 +86,10 @@ class _LatentModel(keras.Model):
             reinterpreted_batch_ndims=len(self.image_shape),
         )
 
+    def reconstruction_loss(self, x, logits):
+        """-log p(x|z) in nats, summed over pixels, averaged over the batch."""
+        return -ops.mean(self.likelihood(logits).log_prob(x))
+
     def loss_terms(self, x, training: bool = False) -> dict:
         """{"loss": ..., and one entry per term}, each a scalar in nats."""
         raise NotImplementedError
@@ -168,7 +172,7 @@ class Autoencoder(_LatentModel):
 
     def loss_terms(self, x, training: bool = False) -> dict:
         logits = self.decoder(self.encoder(x, training=training), training=training)
-        reconstruction = -ops.mean(self.likelihood(logits).log_prob(x))
+        reconstruction = self.reconstruction_loss(x, logits)
         return {"loss": reconstruction, "reconstruction_loss": reconstruction}
 
     def call(self, x, training: bool = False):
@@ -225,7 +229,7 @@ class VAE(_LatentModel):
         z_mean, z_log_var = self.encoder(x, training=training)
         z = self.sampling([z_mean, z_log_var])
         logits = self.decoder(z, training=training)
-        reconstruction = -ops.mean(self.likelihood(logits).log_prob(x))
+        reconstruction = self.reconstruction_loss(x, logits)
         kl = ops.mean(
             tfd.kl_divergence(self.posterior(z_mean, z_log_var), self.prior())
         )
