@@ -4,11 +4,13 @@ from gdl_vae._quiet import import_tensorflow
 
 import_tensorflow()
 
+from gdl_vae.classifier import DigitClassifier, train_digit_classifier  # noqa: E402
 from gdl_vae.data import Dataset, binarize, load_dataset, make_dataset  # noqa: E402
 from gdl_vae.layers import Sampling  # noqa: E402
 from gdl_vae.models import (  # noqa: E402
     VAE,
     Autoencoder,
+    ProgressLog,
     build_autoencoder,
     build_vae,
 )
@@ -21,6 +23,8 @@ __all__ = [
     "VAE",
     "Autoencoder",
     "Dataset",
+    "DigitClassifier",
+    "ProgressLog",
     "Sampling",
     "best_policy",
     "binarize",
@@ -30,4 +34,5 @@ __all__ = [
     "build_vae",
     "load_dataset",
     "make_dataset",
+    "train_digit_classifier",
 ]

@@ -109,9 +109,13 @@ class Dataset:
 
 
 def load_dataset(
-    name: str = "mnist", data_dir: str | os.PathLike | None = None
+    name: str = "mnist", data_dir: str | os.PathLike | None = None, warn: bool = True
 ) -> Dataset:
-    """Load MNIST or Fashion-MNIST from the first source that has it (module doc)."""
+    """Load MNIST or Fashion-MNIST from the first source that has it (module doc).
+
+    warn=False skips the offline fallback's warning, for callers that show
+    `Dataset.source` themselves (the notebooks print it).
+    """
     if name not in CHECKSUMS:
         raise ValueError(
             f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}. "
@@ -142,7 +146,7 @@ def load_dataset(
         return found
     if name == "mnist":
         for directory, where in places:
-            found = _load_test_set_split(directory, where)
+            found = _load_test_set_split(directory, where, warn)
             if found is not None:
                 return found
     raise FileNotFoundError(
@@ -197,7 +201,7 @@ def _download_full(name: str, cache: Path) -> Dataset | None:
     return _load_full(name, cache, "a download into the Keras cache")
 
 
-def _load_test_set_split(directory: Path, where: str) -> Dataset | None:
+def _load_test_set_split(directory: Path, where: str, warn: bool) -> Dataset | None:
     for folder in _folders("mnist", directory):
         if (folder / TEST_IMAGES).is_file() and (folder / TEST_LABELS).is_file():
             images = read_idx(folder / TEST_IMAGES, "mnist")
@@ -212,7 +216,8 @@ def _load_test_set_split(directory: Path, where: str) -> Dataset | None:
                 f"10,000 test images from {where} ({folder}) are split "
                 f"{(~held_out).sum():,} train / {held_out.sum():,} test"
             )
-            warnings.warn(message, UserWarning, stacklevel=3)
+            if warn:
+                warnings.warn(message, UserWarning, stacklevel=3)
             return _dataset(
                 "mnist",
                 images[~held_out],

@@ -1,10 +1,16 @@
-"""Likelihood bounds for a trained VAE, in nats per example.
+"""How good is a trained model: likelihood bounds and the continuity of its decoder.
+
+Likelihood bounds for a trained VAE, in nats per example:
 
 elbo:        log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || p(z))
 iwae_bound:  log p(x) >= E[log (1/k) sum_i p(x, z_i) / q(z_i|x)],  z_i ~ q(z|x)
              (Burda, Grosse & Salakhutdinov 2016). k = 1 is the ELBO; the bound
              tightens as k grows, so -iwae_bound with large k estimates the
              negative log-likelihood (NLL) that papers report.
+
+Continuity, for any model with `decode_mean` (Autoencoder or VAE):
+step_changes: how much the decoded image changes per step along latent paths;
+continuity:   those changes summed up in three numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from gdl_vae.data import check_images
+from gdl_vae.latent import interpolate
 
 tfd = tfp.distributions
 MAX_DECODES = 4096  # decoder passes per traced call: bounds memory for any k
@@ -123,3 +130,53 @@ def iwae_bound(
             running = np.logaddexp(running, chunk)
         out.append(running - math.log(k))
     return np.concatenate(out)
+
+
+def _rms(a: np.ndarray, b: np.ndarray, keep: int) -> np.ndarray:
+    """Root-mean-square pixel difference over all but the first `keep` axes."""
+    difference = (a - b).reshape(*a.shape[:keep], -1)
+    return np.sqrt(np.mean(difference**2, axis=-1))
+
+
+def decoded_paths(
+    model, start: np.ndarray, end: np.ndarray, frames: int = 20, method: str = "linear"
+) -> np.ndarray:
+    """Decoded interpolations: images of shape (N, frames, *image_shape)."""
+    z = np.atleast_2d(start), np.atleast_2d(end)
+    path = interpolate(*z, frames=frames, method=method)  # (N, frames, d)
+    images = model.decode_mean(path.reshape(-1, path.shape[-1]))
+    return images.reshape(len(path), frames, *images.shape[1:])
+
+
+def step_changes(
+    model, start: np.ndarray, end: np.ndarray, frames: int = 20, method: str = "linear"
+) -> np.ndarray:
+    """RMS pixel change between consecutive decoded frames, shape (N, frames - 1)."""
+    images = decoded_paths(model, start, end, frames, method)
+    return _rms(images[:, 1:], images[:, :-1], keep=2)
+
+
+def continuity(
+    model, start: np.ndarray, end: np.ndarray, frames: int = 20, method: str = "linear"
+) -> dict[str, float]:
+    """How smoothly the decoded image changes along latent paths, averaged over paths.
+
+    step_change: mean RMS pixel change per step (pixels in [0, 1]).
+    largest_step_share: the largest step's share of the path's total change;
+        1 / (frames - 1) when the change is spread evenly, 1 when it all happens
+        in one jump. Independent of the latent scale, so models compare.
+    path_ratio: total change along the path over the direct change between its
+        two end images; 1 for a straight cross-fade, larger when the path
+        detours through other images.
+    """
+    images = decoded_paths(model, start, end, frames, method)
+    steps = _rms(images[:, 1:], images[:, :-1], keep=2)
+    total = steps.sum(axis=1)
+    direct = _rms(images[:, -1], images[:, 0], keep=1)
+    return {
+        "step_change": float(steps.mean()),
+        "largest_step_share": float(
+            np.mean(steps.max(axis=1) / np.maximum(total, 1e-12))
+        ),
+        "path_ratio": float(np.mean(total / np.maximum(direct, 1e-12))),
+    }

@@ -6,6 +6,7 @@ dimensions), averaged over the batch, so they compare with the literature.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import keras
@@ -41,6 +42,36 @@ class StopOnNaN(keras.callbacks.Callback):
                 "the data (check_images finds them), or float16 overflow (try the "
                 "float32 policy)."
             )
+
+
+class ProgressLog(keras.callbacks.Callback):
+    """One line every `every` epochs (and the last): the losses and time per epoch.
+
+    A quiet alternative to Keras' per-batch progress bar, for notebooks and logs.
+    """
+
+    def __init__(self, every: int = 5):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be at least 1; got {every}.")
+        self.every = every
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.first_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+        last = epoch + 1 == self.params.get("epochs")
+        if (epoch + 1) % self.every and not last:
+            return
+        per_epoch = (time.perf_counter() - self.start) / (epoch + 1 - self.first_epoch)
+        terms = ", ".join(f"{k} {float(v):.2f}" for k, v in (logs or {}).items())
+        print(
+            f"epoch {epoch + 1}/{self.params.get('epochs')}: {terms} "
+            f"({per_epoch:.1f} s/epoch)"
+        )
 
 
 def _images(data):
@@ -137,6 +168,15 @@ class _LatentModel(keras.Model):
             return [ops.concatenate(p, axis=0) for p in zip(*parts, strict=True)]
         return ops.concatenate(parts, axis=0)
 
+    def codes(self, x) -> np.ndarray:
+        """One latent point per image, shape (N, latent_dim); a VAE's posterior mean."""
+        raise NotImplementedError
+
+    def decode_mean(self, z) -> np.ndarray:
+        """The decoder's mean image for each z: pixels in [0, 1], (N, *image_shape)."""
+        z = self._check_latent(z)
+        return ops.convert_to_numpy(ops.sigmoid(self._batched(self.decoder, z)))
+
     def _check_latent(self, z) -> tf.Tensor:
         z = ops.convert_to_tensor(z, dtype="float32")
         if len(z.shape) != 2 or z.shape[-1] != self.latent_dim:
@@ -183,10 +223,13 @@ class Autoencoder(_LatentModel):
         check_images(x, self.image_shape)
         return ops.convert_to_numpy(self._batched(self.encoder, x))
 
+    def codes(self, x) -> np.ndarray:
+        """Latent codes of shape (N, latent_dim): the same as encode."""
+        return self.encode(x)
+
     def decode(self, z) -> np.ndarray:
         """Images in [0, 1] of shape (N, *image_shape)."""
-        z = self._check_latent(z)
-        return ops.convert_to_numpy(ops.sigmoid(self._batched(self.decoder, z)))
+        return self.decode_mean(z)
 
     def reconstruct(self, x) -> np.ndarray:
         """decode(encode(x)): images in [0, 1]."""
@@ -249,6 +292,10 @@ class VAE(_LatentModel):
         check_images(x, self.image_shape)
         return self.posterior(*self._batched(self.encoder, x))
 
+    def codes(self, x) -> np.ndarray:
+        """The posterior means E[z|x], shape (N, latent_dim): one point per image."""
+        return ops.convert_to_numpy(self.encode(x).mean())
+
     def decode(self, z) -> tfd.Distribution:
         """p(x|z): a distribution over images, event shape image_shape."""
         return self.likelihood(self._batched(self.decoder, self._check_latent(z)))
@@ -258,11 +305,11 @@ class VAE(_LatentModel):
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a whole number >= 1; got {n!r}.")
         z = keras.random.normal((int(n), self.latent_dim), seed=seed)
-        return ops.convert_to_numpy(self.decode(z).mean())
+        return self.decode_mean(z)
 
     def reconstruct(self, x) -> np.ndarray:
         """Decode each image's posterior mean: images in [0, 1]."""
-        return ops.convert_to_numpy(self.decode(self.encode(x).mean()).mean())
+        return self.decode_mean(self.codes(x))
 
     def elbo(self, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
         """Per-example evidence lower bound in nats, shape (N,)."""

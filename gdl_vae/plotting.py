@@ -1,16 +1,34 @@
-"""Figures for the course: image grids, reconstructions, latent scatter, loss curves.
+"""Figures for the course: image grids, latent space pictures, curves.
 
 Each function returns a matplotlib Figure built without pyplot, so a notebook
-shows it once and a script can `fig.savefig(path)` without a display.
+shows it once (as the cell's value) and a script can `fig.savefig(path)`
+without a display.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 
+import matplotlib.figure
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+DPI = 100
+
+
+class Figure(matplotlib.figure.Figure):
+    """A matplotlib Figure that Jupyter, Colab and VS Code draw as a PNG.
+
+    Without pyplot no display hook is registered for figures, so this class
+    carries its own `_repr_png_`.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+        return buffer.getvalue()
 
 
 def image_grid(
@@ -54,25 +72,191 @@ def reconstruction_grid(
     return fig
 
 
-def latent_scatter(
-    codes: np.ndarray, labels: np.ndarray, title: str | None = None
-) -> Figure:
-    """2-D latent codes coloured by label, with a legend of the labels."""
+def _check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(
-            f"latent_scatter draws 2-D codes; got shape {codes.shape}. Fix: train "
-            "with latent_dim=2, or project the codes to 2-D first."
+            f"{name} must be 2-D latent points of shape (N, 2); got {codes.shape}. "
+            "Fix: train with latent_dim=2, or project the codes to 2-D first."
         )
-    fig = Figure(figsize=(6, 5))
-    ax = fig.subplots()
+    return codes
+
+
+def _scatter(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
     points = ax.scatter(
-        codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7
-    )
-    fig.colorbar(points, ax=ax, ticks=np.unique(labels), label="label")
+        codes[:, 0], codes[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5,
+        s=3, alpha=alpha,
+    )  # fmt: skip
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_aspect("equal", adjustable="datalim")
+    return points
+
+
+def latent_scatter(
+    codes: np.ndarray | Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    title: str | None = None,
+    points: np.ndarray | None = None,
+) -> Figure:
+    """2-D latent codes coloured by label (0..9).
+
+    Pass a mapping {panel title: codes} to draw models side by side, and
+    `points` to mark extra latent points (for example random ones) with crosses.
+    """
+    panels = codes if isinstance(codes, Mapping) else {title or "": codes}
+    fig = Figure(figsize=(5 * len(panels) + 1, 4.6), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, panel) in zip(axes, panels.items(), strict=True):
+        scatter = _scatter(ax, _check_2d(panel), labels)
+        if points is not None:
+            extra = _check_2d(points, "points")
+            ax.scatter(extra[:, 0], extra[:, 1], marker="x", c="black", s=12, lw=0.8)
+        if name:
+            ax.set_title(name)
+    fig.colorbar(scatter, ax=axes, ticks=range(10), label="label")
+    if title and isinstance(codes, Mapping):
+        fig.suptitle(title)
+    return fig
+
+
+def posterior_ellipses(
+    means: np.ndarray,
+    stddevs: np.ndarray,
+    labels: np.ndarray,
+    codes: np.ndarray | None = None,
+    code_labels: np.ndarray | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Each posterior q(z|x) in the 2-D latent plane: its mean, 1- and 2-sigma ellipses.
+
+    A diagonal Gaussian's contours are axis-aligned ellipses with half-axes
+    k * stddev. `codes` (with `code_labels`) draws other codes faintly behind.
+    """
+    means, stddevs = _check_2d(means, "means"), _check_2d(stddevs, "stddevs")
+    fig = Figure(figsize=(6.5, 5.5), layout="constrained")
+    ax = fig.subplots()
+    if codes is not None:
+        _scatter(ax, _check_2d(codes), code_labels, alpha=0.15)
+    colors = matplotlib.colormaps["tab10"]
+    for mean, std, label in zip(means, stddevs, labels, strict=True):
+        for k, style in ((1, "-"), (2, "--")):
+            ax.add_patch(
+                Ellipse(
+                    mean, 2 * k * std[0], 2 * k * std[1], fill=False,
+                    ls=style, lw=1.5, ec=colors(int(label)),
+                )
+            )  # fmt: skip
+        ax.plot(*mean, "o", c=colors(int(label)), mec="black", ms=6)
+        ax.annotate(str(label), mean, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.autoscale_view()
+    ax.set_title(title or "q(z|x): mean, 1 sigma (solid) and 2 sigma (dashed)")
+    return fig
+
+
+def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> Figure:
+    """Images decoded from an n x n latent_grid, tiled, z values on the axes."""
+    images = np.asarray(images)
+    grid = _check_2d(grid, "grid")
+    n = math.isqrt(len(images))
+    if n * n != len(images) or len(grid) != len(images):
+        raise ValueError(
+            f"manifold needs n * n images and their n * n grid points; got "
+            f"{len(images)} images and {len(grid)} points."
+        )
+    h, w = images.shape[1:3]
+    canvas = images[..., 0].reshape(n, n, h, w).transpose(0, 2, 1, 3)
+    fig = Figure(figsize=(7, 7), layout="constrained")
+    ax = fig.subplots()
+    ax.imshow(canvas.reshape(n * h, n * w), cmap="gray", vmin=0, vmax=1)
+    ticks = np.arange(n) * w + w / 2
+    ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=7)
+    ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=7)
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def interpolation_strips(
+    strips: Mapping[str, np.ndarray], title: str | None = None, size: float = 0.8
+) -> Figure:
+    """One row of frames per entry {row label: images (frames, H, W[, 1])}."""
+    frames = max(len(v) for v in strips.values())
+    fig = Figure(
+        figsize=(frames * size + 1.8, len(strips) * size + (0.4 if title else 0)),
+        layout="constrained",
+    )
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
+    axes = fig.subplots(len(strips), frames, squeeze=False)
+    for row, (label, images) in zip(axes, strips.items(), strict=True):
+        for i, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if i < len(images):
+                ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def step_profiles(steps: Mapping[str, np.ndarray], title: str | None = None) -> Figure:
+    """Image change per step along interpolation paths, {model: (paths, steps)}.
+
+    Left: the mean change at each step along the path. Right: the distribution
+    of the largest step's share of each path's total change (1 / steps is a
+    perfectly even path, 1 a single jump).
+    """
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    bins = np.linspace(0, 1, 26)
+    for label, values in steps.items():
+        values = np.asarray(values)
+        left.plot(np.arange(1, values.shape[1] + 1), values.mean(axis=0), label=label)
+        share = values.max(axis=1) / np.maximum(values.sum(axis=1), 1e-12)
+        right.hist(share, bins=bins, alpha=0.6, label=label)
+    left.set_xlabel("step along the path")
+    left.set_ylabel("RMS pixel change")
+    left.set_title("mean change per step")
+    right.axvline(1 / values.shape[1], color="black", ls=":", lw=1)
+    right.set_xlabel("largest step / total change")
+    right.set_ylabel("paths")
+    right.set_title("how much of a path is one jump")
+    left.legend()
+    right.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def heatmap(
+    matrix: np.ndarray,
+    title: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    fmt: str = "{:.0%}",
+) -> Figure:
+    """A matrix as coloured cells, each value written in; rows and columns 0..n-1."""
+    matrix = np.asarray(matrix)
+    fig = Figure(figsize=(0.5 * matrix.shape[1] + 1.5, 0.5 * matrix.shape[0] + 0.8))
+    ax = fig.subplots()
+    ax.imshow(matrix, cmap="viridis", vmin=0, vmax=max(1.0, float(matrix.max())))
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(
+            j, i, fmt.format(value), ha="center", va="center", fontsize=7,
+            color="black" if value > 0.6 else "white",
+        )  # fmt: skip
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -83,7 +267,17 @@ def loss_curves(
     history: Mapping[str, Sequence[float]], title: str | None = None
 ) -> Figure:
     """One panel per loss term, training and held-out curves, per epoch."""
-    terms = [k for k in history if not k.startswith("val_")]
+    first = ("loss", "reconstruction_loss")  # then the other terms, as given
+    terms = sorted(
+        (k for k in history if not k.startswith("val_")),
+        key=lambda k: first.index(k) if k in first else len(first),
+    )
+    if "loss" in terms and any(
+        list(history[k]) == list(history["loss"]) for k in terms if k != "loss"
+    ):
+        terms.remove("loss")  # an autoencoder's loss is its reconstruction term
+    if not terms:
+        raise ValueError("history holds no training terms; pass History.history.")
     fig = Figure(figsize=(4 * len(terms), 3))
     axes = fig.subplots(1, len(terms), squeeze=False)[0]
     for ax, term in zip(axes, terms, strict=True):

@@ -1,0 +1,11 @@
+"""Notebook tests (nbval) run quick and offline unless told otherwise.
+
+GDL_VAE_QUICK=1 shrinks each notebook to about a minute; GDL_VAE_OFFLINE=1 makes
+every machine use the same data, the MNIST test set shipped in data/, as the
+committed outputs did. Set GDL_VAE_QUICK=0 to run the notebooks in full.
+"""
+
+import os
+
+os.environ.setdefault("GDL_VAE_QUICK", "1")
+os.environ.setdefault("GDL_VAE_OFFLINE", "1")

@@ -1,0 +1,167 @@
+"""Latent-space tools: grids, paths, nearest distances, empty space, continuity."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gdl_vae import evaluation, latent
+
+
+def test_latent_grid_sits_at_normal_quantiles():
+    grid = latent.latent_grid(4)
+    assert grid.shape == (16, 2)
+    # Phi^-1(0.125), Phi^-1(0.375): from the standard Normal table.
+    expected = np.array([-1.150349, -0.318639, 0.318639, 1.150349])
+    np.testing.assert_allclose(grid[:4, 0], expected, atol=1e-5)
+    # Rows read top to bottom: z[1] decreases, constant along a row.
+    np.testing.assert_allclose(grid[::4, 1], expected[::-1], atol=1e-5)
+    assert np.all(grid[:4, 1] == grid[0, 1])
+    assert np.all(np.isfinite(latent.latent_grid(50)))
+
+
+def test_latent_grid_over_a_box_is_evenly_spaced():
+    grid = latent.latent_grid(3, low=[-2, 0], high=[2, 10])
+    np.testing.assert_allclose(grid[:3, 0], [-2, 0, 2])
+    np.testing.assert_allclose(grid[::3, 1], [10, 5, 0])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": 1},
+        {"n": 2.5},
+        {"n": 3, "low": [0, 0]},
+        {"n": 3, "low": [1, 1], "high": [0, 2]},
+    ],
+)
+def test_latent_grid_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        latent.latent_grid(**kwargs)
+
+
+def test_linear_interpolation():
+    path = latent.interpolate(np.array([0.0, 0.0]), np.array([4.0, 2.0]), frames=5)
+    np.testing.assert_allclose(path, [[0, 0], [1, 0.5], [2, 1], [3, 1.5], [4, 2]])
+
+
+def test_spherical_interpolation_follows_the_arc_and_scales_the_norm():
+    a, b = np.array([3.0, 0.0]), np.array([0.0, 1.0])
+    path = latent.interpolate(a, b, frames=3, method="spherical")
+    np.testing.assert_allclose(path[0], a, atol=1e-6)
+    np.testing.assert_allclose(path[-1], b, atol=1e-6)
+    # Halfway: at 45 degrees, with the mean of the two norms.
+    np.testing.assert_allclose(
+        path[1], 2.0 * np.array([1, 1]) / math.sqrt(2), atol=1e-6
+    )
+
+
+def test_spherical_interpolation_of_parallel_vectors_stays_on_the_line():
+    a, b = np.array([1.0, 1.0]), np.array([3.0, 3.0])
+    path = latent.interpolate(a, b, frames=3, method="spherical")
+    np.testing.assert_allclose(path, [[1, 1], [2, 2], [3, 3]], atol=1e-6)
+
+
+def test_interpolation_of_batches():
+    rng = np.random.default_rng(0)
+    start, end = rng.normal(size=(7, 5)), rng.normal(size=(7, 5))
+    for method in latent.METHODS:
+        path = latent.interpolate(start, end, frames=4, method=method)
+        assert path.shape == (7, 4, 5)
+        np.testing.assert_allclose(path[:, 0], start, atol=1e-5)
+        np.testing.assert_allclose(path[:, -1], end, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.zeros(2), np.zeros(3), 5, "linear"),
+        (np.zeros(2), np.zeros(2), 1, "linear"),
+        (np.zeros(2), np.zeros(2), 5, "cubic"),
+    ],
+)
+def test_interpolation_rejects_bad_arguments(args):
+    with pytest.raises(ValueError):
+        latent.interpolate(*args)
+
+
+def test_nearest_distances_match_brute_force():
+    rng = np.random.default_rng(1)
+    points, reference = rng.normal(size=(2100, 3)), rng.normal(size=(300, 3))
+    brute = np.linalg.norm(points[:, None] - reference[None], axis=-1).min(axis=1)
+    np.testing.assert_allclose(latent.nearest_distances(points, reference), brute)
+    own = latent.nearest_distances(reference, reference, exclude_self=True)
+    pairwise = np.linalg.norm(reference[:, None] - reference[None], axis=-1)
+    np.fill_diagonal(pairwise, np.inf)
+    np.testing.assert_allclose(own, pairwise.min(axis=1), atol=1e-6)
+
+
+def test_empty_fraction_separates_covered_from_empty_space():
+    rng = np.random.default_rng(2)
+    codes = rng.uniform(0, 1, size=(2000, 2))
+    inside = rng.uniform(0.1, 0.9, size=(500, 2))
+    outside = rng.uniform(5, 6, size=(500, 2))
+    assert latent.empty_fraction(codes, inside) < 0.02
+    assert latent.empty_fraction(codes, outside) == 1.0
+    # Scale-free: stretching everything changes nothing.
+    both = np.concatenate([inside, outside])
+    assert latent.empty_fraction(codes * 40, both * 40) == latent.empty_fraction(
+        codes, both
+    )
+
+
+def test_matched_gaussian_has_the_codes_moments():
+    rng = np.random.default_rng(3)
+    codes = rng.normal([5.0, -2.0], [3.0, 0.5], size=(5000, 2))
+    points = latent.matched_gaussian(codes, 20000, seed=0)
+    np.testing.assert_allclose(points.mean(axis=0), [5, -2], atol=0.1)
+    np.testing.assert_allclose(points.std(axis=0), [3, 0.5], rtol=0.05)
+
+
+def test_class_means():
+    codes = np.array([[0.0, 0], [2, 2], [10, 10], [4, 0]])
+    labels = np.array([0, 0, 1, 2])
+    np.testing.assert_allclose(
+        latent.class_means(codes, labels), [[1, 1], [10, 10], [4, 0]]
+    )
+    with pytest.raises(ValueError, match="no codes for classes"):
+        latent.class_means(codes, np.array([0, 0, 2, 2]))
+
+
+class _Decoder:
+    """A stand-in model whose decode_mean is a fixed function of z."""
+
+    image_shape = (2, 2, 1)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def decode_mean(self, z):
+        return np.stack([self.fn(v) for v in z]).reshape(-1, *self.image_shape)
+
+
+def test_continuity_of_a_linear_decoder_is_perfectly_even():
+    model = _Decoder(lambda v: np.array([v[0], v[1], 0.0, 0.0]))
+    start, end = np.zeros((3, 2)), np.array([[1.0, 0], [0, 1], [1, 1]])
+    result = evaluation.continuity(model, start, end, frames=11)
+    assert result["largest_step_share"] == pytest.approx(0.1)
+    assert result["path_ratio"] == pytest.approx(1.0)
+    steps = evaluation.step_changes(model, start, end, frames=11)
+    assert steps.shape == (3, 10)
+    np.testing.assert_allclose(steps, steps[:, :1] * np.ones((1, 10)), rtol=1e-5)
+
+
+def test_continuity_of_a_jumping_decoder_is_one_jump():
+    model = _Decoder(lambda v: np.full(4, float(v[0] > 0.5)))
+    result = evaluation.continuity(model, np.zeros((1, 2)), np.ones((1, 2)), frames=10)
+    assert result["largest_step_share"] == pytest.approx(1.0)
+    assert result["path_ratio"] == pytest.approx(1.0)
+
+
+def test_continuity_sees_a_detour():
+    # Out to 1 and back to 0 in pixel 0 while pixel 1 goes 0 -> 1.
+    model = _Decoder(lambda v: np.array([math.sin(math.pi * v[0]), v[0], 0, 0]))
+    result = evaluation.continuity(model, np.zeros((1, 2)), np.ones((1, 2)), frames=201)
+    # Length of the curve (sin(pi t), t), integral of sqrt(1 + pi^2 cos^2(pi t))
+    # over [0, 1], over the direct distance 1.
+    assert result["path_ratio"] == pytest.approx(2.3049, abs=1e-3)

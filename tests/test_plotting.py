@@ -1,0 +1,97 @@
+"""Figures: each helper returns a Figure that notebooks display as a PNG."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import gdl_vae
+from gdl_vae import latent, plotting
+
+PNG = b"\x89PNG"
+
+
+def shows_as_png(fig) -> bool:
+    return isinstance(fig, plotting.Figure) and fig._repr_png_().startswith(PNG)
+
+
+def test_every_helper_draws_a_png():
+    rng = np.random.default_rng(0)
+    images = rng.random((16, 28, 28, 1)).astype("float32")
+    codes, labels = rng.normal(size=(50, 2)), rng.integers(0, 10, 50)
+    grid = latent.latent_grid(4)
+    figures = [
+        plotting.image_grid(images, labels=list(range(16)), title="t"),
+        plotting.reconstruction_grid(images[:4], images[4:8]),
+        plotting.latent_scatter(codes, labels, points=codes[:3]),
+        plotting.latent_scatter({"a": codes, "b": codes * 2}, labels, title="both"),
+        plotting.posterior_ellipses(
+            codes[:3], np.full((3, 2), 0.2), [1, 2, 3], codes, labels
+        ),
+        plotting.manifold(images, grid),
+        plotting.interpolation_strips({"x": images[:5], "y": images[5:10]}, title="t"),
+        plotting.step_profiles({"a": rng.random((6, 9)), "b": rng.random((6, 9))}),
+        plotting.heatmap(rng.random((10, 10)), title="t", xlabel="b", ylabel="a"),
+        plotting.loss_curves({"loss": [3, 2], "kl_loss": [1, 1], "val_loss": [3, 2]}),
+    ]
+    assert all(shows_as_png(fig) for fig in figures)
+
+
+def test_loss_curves_draw_an_autoencoders_single_term_once():
+    history = {"loss": [3.0, 2.0], "reconstruction_loss": [3.0, 2.0]}
+    fig = plotting.loss_curves(history)
+    assert [ax.get_title() for ax in fig.axes] == ["reconstruction_loss (nats)"]
+    vae = {"kl_loss": [1.0, 2.0], "loss": [4.0, 3.0], "reconstruction_loss": [3, 1]}
+    titles = [ax.get_title() for ax in plotting.loss_curves(vae).axes]
+    assert titles == ["loss (nats)", "reconstruction_loss (nats)", "kl_loss (nats)"]
+    with pytest.raises(ValueError, match="no training terms"):
+        plotting.loss_curves({"val_loss": [1.0]})
+
+
+def test_pictures_of_the_plane_need_2d_points():
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        plotting.latent_scatter(np.zeros((5, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="n \\* n images"):
+        plotting.manifold(np.zeros((5, 28, 28, 1)), np.zeros((5, 2)))
+
+
+def test_progress_log_prints_every_few_epochs_and_the_last(binary, capsys):
+    keras.utils.set_random_seed(0)
+    ae = gdl_vae.build_autoencoder(latent_dim=2, architecture="dense")
+    ae.fit(
+        binary[0][:200], epochs=5, batch_size=100, verbose=0,
+        callbacks=[gdl_vae.ProgressLog(every=2)],
+    )  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "epoch 2/5",
+        "epoch 4/5",
+        "epoch 5/5",
+    ]
+    assert "reconstruction_loss" in lines[0] and lines[0].endswith("s/epoch)")
+    with pytest.raises(ValueError):
+        gdl_vae.ProgressLog(every=0)
+
+
+def test_codes_and_decode_mean_agree_for_both_models(trained_vae, binary):
+    x = binary[1][:10]
+    q = trained_vae.encode(x)
+    np.testing.assert_allclose(trained_vae.codes(x), q.mean().numpy())
+    z = trained_vae.codes(x)
+    np.testing.assert_allclose(
+        trained_vae.decode_mean(z), trained_vae.decode(z).mean().numpy(), atol=1e-6
+    )
+    np.testing.assert_allclose(trained_vae.reconstruct(x), trained_vae.decode_mean(z))
+    ae = gdl_vae.build_autoencoder(latent_dim=2, architecture="dense")
+    np.testing.assert_array_equal(ae.codes(x), ae.encode(x))
+    np.testing.assert_array_equal(ae.decode_mean(ae.codes(x)), ae.reconstruct(x))
+
+
+def test_load_dataset_can_leave_the_fallback_warning_to_the_caller(offline):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = gdl_vae.load_dataset("mnist", warn=False)
+    assert "offline fallback" in data.source
+    with pytest.warns(UserWarning, match="offline fallback"):
+        gdl_vae.load_dataset("mnist")
