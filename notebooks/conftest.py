@@ -1,4 +1,4 @@
-"""Notebook tests (nbval) run quick and offline unless told otherwise.
+"""The notebooks under nbval run quick and offline unless told otherwise.
 
 GDL_VAE_QUICK=1 shrinks each notebook to about a minute; GDL_VAE_OFFLINE=1 makes
 every machine use the same data, the MNIST test set shipped in data/, as the
