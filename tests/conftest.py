@@ -4,7 +4,6 @@ import os
 import warnings
 
 import keras
-import numpy as np
 import pytest
 
 import gdl_vae
@@ -47,7 +46,3 @@ def trained_vae(binary):
     vae = gdl_vae.build_vae(latent_dim=2, architecture="dense")
     vae.fit(binary[0], epochs=3, batch_size=100, verbose=0)
     return vae
-
-
-def weights(model) -> list[np.ndarray]:
-    return [np.array(w) for w in model.get_weights()]

@@ -2,11 +2,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import weights
 
 import gdl_vae
 from gdl_vae.layers import Sampling
 from gdl_vae.precision import best_policy, cpu_has_bfloat16
+
+
+def weights(model) -> list[np.ndarray]:
+    return [np.array(w) for w in model.get_weights()]
 
 
 def test_sampling_passes_gradients_to_mean_and_log_variance():
