@@ -312,9 +312,7 @@ def _figures(model, out: Path, data, x_test, history: dict, box) -> None:
     _sample_figure(model, 64, 0, box).savefig(out / "samples.png", dpi=100)
     plotting.loss_curves(history).savefig(out / "losses.png", dpi=100)
     if model.latent_dim == 2:
-        codes = model.encode(x_test)
-        if _is_vae(model):
-            codes = codes.mean()  # the posterior means
+        codes = model.codes(x_test)  # a VAE's posterior means
         plotting.latent_scatter(
             codes, data.y_test, title="held-out images in the latent space"
         ).savefig(out / "latent.png", dpi=100)
