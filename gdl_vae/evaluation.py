@@ -152,7 +152,11 @@ def step_changes(
     model, start: np.ndarray, end: np.ndarray, frames: int = 20, method: str = "linear"
 ) -> np.ndarray:
     """RMS pixel change between consecutive decoded frames, shape (N, frames - 1)."""
-    images = decoded_paths(model, start, end, frames, method)
+    return _steps(decoded_paths(model, start, end, frames, method))
+
+
+def _steps(images: np.ndarray) -> np.ndarray:
+    """RMS change between consecutive frames of (N, frames, ...) images."""
     return _rms(images[:, 1:], images[:, :-1], keep=2)
 
 
@@ -170,7 +174,7 @@ def continuity(
         detours through other images.
     """
     images = decoded_paths(model, start, end, frames, method)
-    steps = _rms(images[:, 1:], images[:, :-1], keep=2)
+    steps = _steps(images)
     total = steps.sum(axis=1)
     direct = _rms(images[:, -1], images[:, 0], keep=1)
     return {

@@ -177,6 +177,10 @@ class _LatentModel(keras.Model):
         z = self._check_latent(z)
         return ops.convert_to_numpy(ops.sigmoid(self._batched(self.decoder, z)))
 
+    def reconstruct(self, x) -> np.ndarray:
+        """Decode each image's code (a VAE's posterior mean): images in [0, 1]."""
+        return self.decode_mean(self.codes(x))
+
     def _check_latent(self, z) -> tf.Tensor:
         z = ops.convert_to_tensor(z, dtype="float32")
         if len(z.shape) != 2 or z.shape[-1] != self.latent_dim:
@@ -230,10 +234,6 @@ class Autoencoder(_LatentModel):
     def decode(self, z) -> np.ndarray:
         """Images in [0, 1] of shape (N, *image_shape)."""
         return self.decode_mean(z)
-
-    def reconstruct(self, x) -> np.ndarray:
-        """decode(encode(x)): images in [0, 1]."""
-        return self.decode(self.encode(x))
 
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
@@ -306,10 +306,6 @@ class VAE(_LatentModel):
             raise ValueError(f"n must be a whole number >= 1; got {n!r}.")
         z = keras.random.normal((int(n), self.latent_dim), seed=seed)
         return self.decode_mean(z)
-
-    def reconstruct(self, x) -> np.ndarray:
-        """Decode each image's posterior mean: images in [0, 1]."""
-        return self.decode_mean(self.codes(x))
 
     def elbo(self, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
         """Per-example evidence lower bound in nats, shape (N,)."""
