@@ -410,12 +410,14 @@ def make_dataset(
     binarization: str | None = None,
     shuffle: bool = True,
     seed: int | None = None,
+    drop_remainder: bool = False,
 ) -> tf.data.Dataset:
     """A tf.data pipeline of image batches, optionally binarized.
 
     "dynamic" draws fresh binary pixels every time a batch is served (each epoch
     sees a different binarization, a standard regulariser for MNIST likelihoods);
-    "static" thresholds once at 0.5; None keeps grey levels.
+    "static" thresholds once at 0.5; None keeps grey levels. drop_remainder=True
+    gives every batch the same static shape, which a TPU needs.
     """
     check_images(x, image_shape=None)
     if binarization not in (None, "static", "dynamic"):
@@ -429,7 +431,7 @@ def make_dataset(
     ds = tf.data.Dataset.from_tensor_slices(x)
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if binarization == "dynamic":
         # One stateless seed per batch, new on every pass over the data.
         seeds = tf.data.Dataset.random(

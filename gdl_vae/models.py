@@ -22,6 +22,9 @@ from gdl_vae.networks import build_decoder, build_encoder
 
 tfd = tfp.distributions
 BATCH = 1000  # images per forward pass in encode / decode / reconstruct
+# Training steps per call into the compiled graph: fewer Python round trips.
+# 1.4x faster on a 2-core CPU (benchmarks/results.md); the updates are the same.
+STEPS_PER_EXECUTION = 32
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -30,14 +33,25 @@ class StopOnNaN(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self.first_batch = batch
+
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(float(np.asarray(loss))):
             self.model.stop_training = True
+            # With steps_per_execution > 1, Keras reports once per run of steps.
+            first = getattr(self, "first_batch", batch)
+            last = min(batch, (self.params.get("steps") or batch + 1) - 1)
+            where = (
+                f"batch {last + 1}"
+                if first >= last
+                else f"batches {first + 1}-{last + 1} (compile with "
+                "steps_per_execution=1 to see which)"
+            )
             raise FloatingPointError(
                 f"the training loss became {float(np.asarray(loss))} in epoch "
-                f"{getattr(self, 'epoch', 0) + 1}, batch {batch + 1}; training "
-                "stopped. "
+                f"{getattr(self, 'epoch', 0) + 1}, {where}; training stopped. "
                 "Usual causes: a learning rate too high (try 1e-4), NaN or inf in "
                 "the data (check_images finds them), or float16 overflow (try the "
                 "float32 policy)."
@@ -326,6 +340,7 @@ def build_autoencoder(
     image_shape: Sequence[int] = IMAGE_SHAPE,
     learning_rate: float = 1e-3,
     dtype_policy: str | None = None,
+    steps_per_execution: int = STEPS_PER_EXECUTION,
 ) -> Autoencoder:
     """A compiled Autoencoder (Adam) ready for fit()."""
     model = Autoencoder(
@@ -334,7 +349,10 @@ def build_autoencoder(
         name="autoencoder",
         dtype=dtype_policy,
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -346,6 +364,7 @@ def build_vae(
     learning_rate: float = 1e-3,
     dtype_policy: str | None = None,
     seed: int | None = None,
+    steps_per_execution: int = STEPS_PER_EXECUTION,
 ) -> VAE:
     """A compiled VAE (Adam) ready for fit()."""
     model = VAE(
@@ -356,5 +375,8 @@ def build_vae(
         name="vae",
         dtype=dtype_policy,
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        steps_per_execution=steps_per_execution,
+    )
     return model

@@ -166,6 +166,15 @@ def test_static_pipeline_serves_thresholded_shuffled_batches(mnist):
     )
 
 
+def test_drop_remainder_gives_every_batch_the_same_static_shape(mnist):
+    x = mnist.x_test[:300]
+    kept = list(gdl_vae.make_dataset(x, 128, "dynamic", seed=0))
+    assert [len(b) for b in kept] == [128, 128, 44]
+    even = gdl_vae.make_dataset(x, 128, "dynamic", seed=0, drop_remainder=True)
+    assert even.element_spec.shape.as_list() == [128, 28, 28, 1]
+    assert [len(b) for b in even] == [128, 128]
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

@@ -248,10 +248,26 @@ def test_bad_arguments_raise_value_errors(trained_vae, binary):
 def test_a_nan_loss_stops_training_with_a_message(binary):
     x = binary[0][:300].copy()
     x[150] = np.nan  # bypasses the input check: a tf.data pipeline is not inspected
-    vae = gdl_vae.build_vae(latent_dim=2, architecture="dense")
     batches = tf.data.Dataset.from_tensor_slices(x).batch(100)
-    with pytest.raises(FloatingPointError, match=r"became nan in epoch 1, batch 2"):
+    vae = gdl_vae.build_vae(2, "dense", steps_per_execution=1)
+    with pytest.raises(FloatingPointError, match=r"became nan in epoch 1, batch 2;"):
         vae.fit(batches, epochs=3, verbose=0)
+    vae = gdl_vae.build_vae(2, "dense")  # 32 steps per execution: a range
+    with pytest.raises(FloatingPointError, match=r"epoch 1, batches 1-3 \(compile"):
+        vae.fit(batches, epochs=3, verbose=0)
+
+
+def test_steps_per_execution_changes_speed_not_the_updates(mnist):
+    def train(steps: int) -> list[np.ndarray]:
+        keras.utils.set_random_seed(2)
+        vae = gdl_vae.build_vae(2, "dense", seed=2, steps_per_execution=steps)
+        pipeline = gdl_vae.make_dataset(mnist.x_train[:640], 64, "dynamic", seed=2)
+        vae.fit(pipeline, epochs=2, verbose=0)
+        return weights(vae)
+
+    assert gdl_vae.models.STEPS_PER_EXECUTION > 1
+    for a, b in zip(train(1), train(gdl_vae.models.STEPS_PER_EXECUTION), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_mixed_bfloat16_computes_in_bfloat16_and_keeps_losses_in_float32(binary):

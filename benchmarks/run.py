@@ -1,0 +1,771 @@
+"""Every performance figure the README quotes, measured in one run.
+
+1. throughput: images per second and seconds per epoch of the Keras example's
+   recipe and of gdl_vae, one change at a time, all for the same epochs on the
+   same data; a layer-by-layer profile says where each step's time goes.
+2. quality:    each recipe trained for the same wall-clock budget; held-out
+   negative ELBO and importance-weighted NLL (k=1000), in nats, under dynamic
+   and static binarization.
+3. literature: a latent-32 recipe on dynamically binarized MNIST, its IWAE NLL
+   (k=5000) beside Burda et al. 2016.
+4. scale:      full Fashion-MNIST (60,000 images): seconds per epoch and NLL.
+5. notebooks:  each notebook's wall time in full and in quick mode.
+
+    python -m benchmarks.run            # about an hour on 2 CPU cores
+    python -m benchmarks.run --quick    # a few minutes: a smoke test
+
+The full run writes benchmarks/results.json and benchmarks/results.md, and puts
+the Markdown into README.md between the benchmark markers. A quick run writes
+the same files into --out (a temporary folder unless given) and never the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import gdl_vae  # first: it imports TensorFlow without TensorFlow's log lines
+
+# isort: split
+import keras
+import numpy as np
+import tensorflow as tf
+
+from benchmarks import recipes
+from benchmarks.recipes import Recipe
+from gdl_vae.cli import _environment
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTS = ("throughput", "quality", "literature", "scale", "notebooks")
+README_START = "<!-- benchmarks:start (python -m benchmarks.run writes this) -->"
+README_END = "<!-- benchmarks:end -->"
+BURDA_2016 = {
+    "what": "Burda, Grosse & Salakhutdinov 2016, Table 1: VAE, one stochastic "
+    "layer (50 units), k=1 training, NLL estimated with k=5000",
+    "nll": 86.76,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much of each part to run; --quick shrinks everything."""
+
+    n_train: int | None  # None: the whole training split
+    n_test: int | None
+    throughput_epochs: int
+    budget_s: float  # per recipe, part 2
+    iwae_k: int
+    iwae_images: int
+    literature_budget_s: float
+    literature_k: int
+    scale_epochs: int
+    scale_train: int | None
+    scale_test_iwae: int
+
+
+FULL = Settings(
+    n_train=None,
+    n_test=None,
+    throughput_epochs=20,
+    budget_s=180.0,
+    iwae_k=1000,
+    iwae_images=1000,
+    literature_budget_s=600.0,
+    literature_k=5000,
+    scale_epochs=10,
+    scale_train=None,
+    scale_test_iwae=2000,
+)
+QUICK = Settings(
+    n_train=1024,
+    n_test=256,
+    throughput_epochs=2,
+    budget_s=2.0,
+    iwae_k=20,
+    iwae_images=64,
+    literature_budget_s=2.0,
+    literature_k=20,
+    scale_epochs=1,
+    scale_train=1024,
+    scale_test_iwae=64,
+)
+
+
+class Clock(keras.callbacks.Callback):
+    """Wall time per epoch and images seen; stops training when the budget is spent.
+
+    Keras calls on_train_batch_end once per steps_per_execution steps, with the
+    index of the last step, so images seen are counted from that index.
+    """
+
+    def __init__(self, n_images: int, batch_size: int, budget_s: float | None):
+        super().__init__()
+        self.n_images, self.batch_size, self.budget_s = n_images, batch_size, budget_s
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.epoch_times: list[float] = []
+        self.images = 0
+        self.epoch_images = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+        self.epoch_images = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.epoch_images = min(self.n_images, (batch + 1) * self.batch_size)
+        if self.budget_s and time.perf_counter() - self.start >= self.budget_s:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.images += self.epoch_images
+        self.epoch_images = 0
+        self.epoch_times.append(time.perf_counter() - self.epoch_start)
+
+    def on_train_end(self, logs=None):
+        self.images += self.epoch_images  # a partial epoch stopped by the budget
+        self.seconds = time.perf_counter() - self.start
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Keep the weights with the best validation loss; restore them at the end.
+
+    Part of gdl_vae's recipes for equal-time training: a fast model that sees
+    the 8,000 offline images hundreds of times overfits, so the last weights are
+    not the best ones.
+    """
+
+    def __init__(self, x_val: np.ndarray):
+        super().__init__()
+        self.x_val = x_val
+
+    def on_train_begin(self, logs=None):
+        self.best, self.weights, self.best_epoch = math.inf, None, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = self.model.evaluate(self.x_val, batch_size=500, verbose=0)
+        loss = float(loss[0] if isinstance(loss, list) else loss)
+        if loss < self.best:
+            self.best, self.weights = loss, self.model.get_weights()
+            self.best_epoch = epoch + 1
+
+    def on_train_end(self, logs=None):
+        if self.weights is not None:
+            self.model.set_weights(self.weights)
+
+
+def train(
+    recipe: Recipe,
+    x_train: np.ndarray,
+    binarization: str,
+    *,
+    epochs: int | None = None,
+    budget_s: float | None = None,
+    keep_best: bool = False,
+    seed: int = 0,
+    **build_options,
+) -> tuple[keras.Model, dict]:
+    """Train one recipe for a number of epochs or a wall-clock budget."""
+    keras.utils.set_random_seed(seed)
+    callbacks = []
+    if keep_best:  # a validation slice carved from the training split
+        n_val = max(len(x_train) // 16, 64)
+        x_val = gdl_vae.binarize(x_train[-n_val:], binarization, seed=seed + 1)
+        x_train = x_train[:-n_val]
+        callbacks.append(KeepBest(x_val))
+    model = recipe.build(seed=seed, **build_options)
+    pipeline = gdl_vae.make_dataset(x_train, recipe.batch_size, binarization, seed=seed)
+    clock = Clock(len(x_train), recipe.batch_size, budget_s)
+    model.fit(
+        pipeline,
+        epochs=epochs or 100_000,
+        callbacks=[clock, *callbacks],
+        shuffle=False,  # the pipeline shuffles
+        verbose=0,
+    )
+    steady = clock.epoch_times[1:] or clock.epoch_times
+    per_epoch = float(np.median(steady))
+    stats = {
+        "train_images": len(x_train),
+        "epochs": round(clock.images / len(x_train), 2),
+        "train_seconds": round(clock.seconds, 1),
+        "first_epoch_seconds": round(clock.epoch_times[0], 2),
+        "seconds_per_epoch": round(per_epoch, 3),
+        "images_per_second": round(len(x_train) / per_epoch),
+    }
+    if keep_best:
+        stats["kept_epoch"] = callbacks[0].best_epoch
+    return model, stats
+
+
+def held_out(
+    vae: gdl_vae.VAE, x: np.ndarray, k: int, iwae_images: int, seed: int = 0
+) -> dict:
+    """Negative ELBO on all of x and negative IWAE bound on its first images."""
+    start = time.perf_counter()
+    nelbo = -float(vae.elbo(x, n_samples=10, seed=seed).mean())
+    niwae = -float(vae.iwae_bound(x[:iwae_images], k=k, seed=seed).mean())
+    return {
+        "neg_elbo": round(nelbo, 2),
+        "neg_iwae": round(niwae, 2),
+        "iwae_k": k,
+        "iwae_images": min(iwae_images, len(x)),
+        "eval_seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def test_images(x: np.ndarray, binarization: str) -> np.ndarray:
+    """Held-out images as the protocol binarizes them (one fixed dynamic draw)."""
+    return gdl_vae.binarize(x, binarization, seed=0)
+
+
+# -- 1. throughput ---------------------------------------------------------
+
+LADDER = (  # (label, recipe, build options): one change per row
+    ("keras_example, as published", recipes.KERAS_EXAMPLE, {}),
+    (
+        "keras_example + steps_per_execution 32",
+        recipes.KERAS_EXAMPLE,
+        {"steps_per_execution": 32},
+    ),
+    ("keras_example networks + gdl_vae loss", recipes.KERAS_EXAMPLE_LOGITS, {}),
+    (
+        "gdl_vae conv, steps_per_execution 1",
+        recipes.GDL_CONV,
+        {"steps_per_execution": 1},
+    ),
+    ("gdl_vae conv (default)", recipes.GDL_CONV, {}),
+    ("gdl_vae conv + XLA", recipes.GDL_CONV, {"jit_compile": True}),
+    (
+        "gdl_vae conv + mixed_bfloat16",
+        recipes.GDL_CONV,
+        {"dtype_policy": "mixed_bfloat16"},
+    ),
+    ("gdl_vae dense", recipes.GDL_DENSE, {}),
+    ("keras_example, as published, again", recipes.KERAS_EXAMPLE, {}),
+)
+
+
+def _timed(fn, repeats: int) -> float:
+    fn()
+    fn()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats * 1000
+
+
+def layer_profile(model: keras.Model, batch: np.ndarray, repeats: int) -> list[dict]:
+    """Milliseconds of forward + backward for each layer, at the batch's size.
+
+    Each layer gets its real input (from the trained networks, so activations
+    are realistic) and the gradient of its output's sum with respect to its
+    weights and, except for the first layer, its input.
+    """
+    rows = []
+    z = model.encoder(batch)[0]
+    for part, network, inputs in (
+        ("encoder", model.encoder, batch),
+        ("decoder", model.decoder, z),
+    ):
+        for layer in network.layers:
+            if not layer.weights:
+                continue
+            layer_input = keras.Model(network.inputs, layer.input)(inputs)
+            first = layer.input is network.inputs[0]
+
+            def step(layer=layer, h=layer_input, first=first):
+                with tf.GradientTape() as tape:
+                    if not first:
+                        tape.watch(h)
+                    out = tf.reduce_sum(layer(h))
+                sources = layer.trainable_weights if first else [h, *layer.weights]
+                return tape.gradient(out, sources)
+
+            rows.append(
+                {
+                    "network": part,
+                    "layer": f"{type(layer).__name__} {tuple(layer.output.shape[1:])}",
+                    "ms": round(_timed(tf.function(step), repeats), 2),
+                }
+            )
+    x = tf.constant(batch)
+    whole = tf.function(model.train_step)
+    rows.append(
+        {
+            "network": "-",
+            "layer": "whole train_step",
+            "ms": round(_timed(lambda: whole(x), repeats), 2),
+        }
+    )
+    return rows
+
+
+def pipeline_ms(x_train: np.ndarray, batch_size: int) -> float:
+    """Milliseconds per batch for the dynamic-binarization tf.data pipeline alone."""
+    pipeline = gdl_vae.make_dataset(x_train, batch_size, "dynamic", seed=0)
+    for _ in pipeline:  # warm-up pass
+        pass
+    start, n = time.perf_counter(), 0
+    for _ in range(2):
+        for _ in pipeline:
+            n += 1
+    return round((time.perf_counter() - start) / n * 1000, 2)
+
+
+def throughput(data, settings: Settings) -> dict:
+    x_test = test_images(data.x_test, "dynamic")
+    rows, models = [], {}
+    for label, recipe, options in LADDER:
+        model, stats = train(
+            recipe,
+            data.x_train,
+            "dynamic",
+            epochs=settings.throughput_epochs,
+            **options,
+        )
+        vae = recipes.as_gdl_vae(model, recipe)
+        stats["neg_elbo"] = round(
+            -float(vae.elbo(x_test, n_samples=10, seed=0).mean()), 2
+        )
+        rows.append({"row": label, "recipe": recipe.name, "options": options, **stats})
+        models.setdefault(recipe.name, model)
+        print(
+            f"  {label}: {stats['seconds_per_epoch']} s/epoch, "
+            f"{stats['images_per_second']} images/s, -ELBO {stats['neg_elbo']}",
+            flush=True,
+        )
+    reference = np.mean(
+        [
+            r["seconds_per_epoch"]
+            for r in rows
+            if r["recipe"] == "keras_example" and not r["options"]
+        ]
+    )
+    for row in rows:
+        row["speedup"] = round(reference / row["seconds_per_epoch"], 2)
+    batch = gdl_vae.binarize(data.x_train[:128], "dynamic", seed=0)
+    repeats = 20 if settings is FULL else 2
+    profile = {
+        name: layer_profile(models[recipe.name], batch, repeats)
+        for name, recipe in (
+            ("keras_example", recipes.KERAS_EXAMPLE),
+            ("gdl_vae conv", recipes.GDL_CONV),
+        )
+    }
+    return {
+        "epochs": settings.throughput_epochs,
+        "batch_size": 128,
+        "rows": rows,
+        "profile_batch": 128,
+        "profile": profile,
+        "pipeline_ms_per_batch": pipeline_ms(data.x_train, 128),
+    }
+
+
+# -- 2. quality at equal time ------------------------------------------------
+
+QUALITY = (  # (recipe, gdl_vae's own recipe?)
+    (recipes.KERAS_EXAMPLE, False),
+    (recipes.TF_CVAE_TUTORIAL, False),
+    (recipes.GDL_CONV, True),
+    (recipes.GDL_DENSE, True),
+    (recipes.PYTORCH_EXAMPLE, False),
+    (recipes.GDL_DENSE_20, True),
+)
+
+
+def quality(data, settings: Settings) -> dict:
+    rows = []
+    for binarization in ("dynamic", "static"):
+        x_test = test_images(data.x_test, binarization)
+        for recipe, ours in QUALITY:
+            model, stats = train(
+                recipe,
+                data.x_train,
+                binarization,
+                budget_s=settings.budget_s,
+                keep_best=ours,
+            )
+            scores = held_out(
+                recipes.as_gdl_vae(model, recipe),
+                x_test,
+                settings.iwae_k,
+                settings.iwae_images,
+            )
+            rows.append(
+                {
+                    "recipe": recipe.name,
+                    "source": recipe.source,
+                    "gdl_vae": ours,
+                    "latent_dim": recipe.latent_dim,
+                    "binarization": binarization,
+                    **stats,
+                    **scores,
+                }
+            )
+            print(
+                f"  {binarization} {recipe.name}: {stats['epochs']} epochs, "
+                f"-ELBO {scores['neg_elbo']}, -IWAE {scores['neg_iwae']}",
+                flush=True,
+            )
+    verdicts = []
+    for binarization in ("dynamic", "static"):
+        for latent in sorted({r["latent_dim"] for r in rows}):
+            group = [
+                r
+                for r in rows
+                if r["binarization"] == binarization and r["latent_dim"] == latent
+            ]
+            best = min((r for r in group if r["gdl_vae"]), key=lambda r: r["neg_iwae"])
+            rival = min(
+                (r for r in group if not r["gdl_vae"]), key=lambda r: r["neg_iwae"]
+            )
+            verdicts.append(
+                {
+                    "binarization": binarization,
+                    "latent_dim": latent,
+                    "best_gdl_vae": best["recipe"],
+                    "best_reference": rival["recipe"],
+                    "margin_nats": round(rival["neg_iwae"] - best["neg_iwae"], 2),
+                }
+            )
+    return {"budget_s": settings.budget_s, "rows": rows, "verdicts": verdicts}
+
+
+# -- 3. literature -----------------------------------------------------------
+
+
+def literature(data, settings: Settings) -> dict:
+    recipe = recipes.GDL_DENSE_32
+    model, stats = train(
+        recipe,
+        data.x_train,
+        "dynamic",
+        budget_s=settings.literature_budget_s,
+        keep_best=True,
+    )
+    x_test = test_images(data.x_test, "dynamic")
+    scores = held_out(model, x_test, settings.literature_k, len(x_test))
+    print(
+        f"  {recipe.name}: {stats['epochs']} epochs, "
+        f"-IWAE(k={settings.literature_k}) {scores['neg_iwae']}",
+        flush=True,
+    )
+    return {
+        "recipe": recipe.name,
+        "source": recipe.source,
+        "data_source": data.source,
+        "n_train": len(data.x_train),
+        "n_test": len(x_test),
+        **stats,
+        **scores,
+        "literature": BURDA_2016,
+    }
+
+
+# -- 4. scale: full Fashion-MNIST --------------------------------------------
+
+
+def scale(settings: Settings) -> dict:
+    try:
+        data = gdl_vae.load_dataset("fashion_mnist", warn=False)
+    except (FileNotFoundError, ValueError, OSError) as error:
+        print(f"  skipped: {error}")
+        return {"skipped": str(error)}
+    x_train = data.x_train[: settings.scale_train]
+    x_test = test_images(data.x_test[: settings.n_test], "dynamic")
+    rows = []
+    for recipe in (recipes.GDL_CONV, recipes.GDL_DENSE_32):
+        model, stats = train(recipe, x_train, "dynamic", epochs=settings.scale_epochs)
+        scores = held_out(
+            model, x_test, 1000 if settings is FULL else 20, settings.scale_test_iwae
+        )
+        rows.append({"recipe": recipe.name, **stats, **scores})
+        print(
+            f"  {recipe.name}: {stats['seconds_per_epoch']} s/epoch, "
+            f"-IWAE {scores['neg_iwae']}",
+            flush=True,
+        )
+    return {
+        "data_source": data.source,
+        "n_train": len(x_train),
+        "n_test": len(x_test),
+        "rows": rows,
+    }
+
+
+# -- 5. notebooks --------------------------------------------------------------
+
+
+def notebooks(settings: Settings) -> dict:
+    """Wall time of each notebook run top to bottom (nbclient, not saved)."""
+    import nbclient
+    import nbformat
+
+    rows = []
+    modes = ("quick", "full") if settings is FULL else ("quick",)
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if settings is not FULL:
+        paths = paths[:1]
+    for path in paths:
+        for mode in modes:
+            os.environ["GDL_VAE_QUICK"] = "1" if mode == "quick" else "0"
+            notebook = nbformat.read(path, as_version=4)
+            client = nbclient.NotebookClient(
+                notebook,
+                timeout=1800,
+                resources={"metadata": {"path": str(path.parent)}},
+            )
+            start = time.perf_counter()
+            client.execute()
+            seconds = round(time.perf_counter() - start, 1)
+            rows.append({"notebook": path.name, "mode": mode, "seconds": seconds})
+            print(f"  {path.name} ({mode}): {seconds} s", flush=True)
+    os.environ.pop("GDL_VAE_QUICK", None)
+    return {"rows": rows}
+
+
+# -- report ------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def markdown(result: dict) -> str:
+    """The results as Markdown, every figure with its data and machine."""
+    env = result["environment"]
+    v = env["versions"]
+    lines = [
+        f"Measured by `{result['command']}` on {env['date']}: {env['machine']}, "
+        f"{'GPU ' + ', '.join(env['gpus']) if env['gpus'] else 'no GPU'}; Python "
+        f"{v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, TFP "
+        f"{v['tensorflow_probability']}. Data: {result['data_source']}. Raw "
+        "figures: `benchmarks/results.json`. Held-out figures are in nats per "
+        "image (lower is better).",
+        "",
+    ]
+    if part := result.get("throughput"):
+        rows = part["rows"]
+        lines += [
+            f"**Training throughput.** {part['epochs']} epochs of each recipe on "
+            f"the same {rows[0]['train_images']:,} dynamically binarized images, "
+            f"batch {part['batch_size']}, float32 unless the row says otherwise; "
+            "seconds per epoch are the median after the first (tracing) epoch; "
+            "speed is relative to the mean of the two keras_example rows.",
+            "",
+            *_table(
+                ["recipe", "s / epoch", "images / s", "speed", "held-out -ELBO"],
+                [
+                    [
+                        r["row"],
+                        r["seconds_per_epoch"],
+                        f"{r['images_per_second']:,}",
+                        f"{r['speedup']:.2f}x",
+                        r["neg_elbo"],
+                    ]
+                    for r in rows
+                ],
+            ),
+        ]
+        profile = part["profile"]
+        names = list(profile)
+        lines += [
+            f"Where a training step's time goes: milliseconds for the forward and "
+            f"backward pass of each layer on a batch of {part['profile_batch']} "
+            f"(the tf.data pipeline alone: {part['pipeline_ms_per_batch']} ms per "
+            "batch).",
+            "",
+        ]
+        for name in names:
+            lines += _table(
+                [f"{name}: layer (output shape)", "ms"],
+                [[f"{r['network']}: {r['layer']}", r["ms"]] for r in profile[name]],
+            )
+    if part := result.get("quality"):
+        lines += [
+            f"**Quality at equal time.** Each recipe trained for "
+            f"{_minutes(part['budget_s'])} of wall time on the same split; -IWAE "
+            f"is the importance-weighted bound with k={part['rows'][0]['iwae_k']} "
+            f"on the first {part['rows'][0]['iwae_images']:,} held-out images, "
+            "-ELBO uses all of them. gdl_vae's recipes keep the weights that did "
+            "best on a slice of the training split (1/16 of it).",
+            "",
+            *_table(
+                ["binarization", "recipe", "latent", "epochs", "-ELBO", "-IWAE"],
+                [
+                    [
+                        r["binarization"],
+                        f"**{r['recipe']}**" if r["gdl_vae"] else r["recipe"],
+                        r["latent_dim"],
+                        r["epochs"],
+                        r["neg_elbo"],
+                        r["neg_iwae"],
+                    ]
+                    for r in part["rows"]
+                ],
+            ),
+        ]
+        for verdict in part["verdicts"]:
+            margin = verdict["margin_nats"]
+            lines.append(
+                f"- {verdict['binarization']}, latent {verdict['latent_dim']}: "
+                f"{verdict['best_gdl_vae']} is "
+                + (
+                    f"{margin:.2f} nats better than the best reference "
+                    if margin > 0
+                    else f"{-margin:.2f} nats worse than the best reference "
+                )
+                + f"({verdict['best_reference']})."
+            )
+        lines.append("")
+    if part := result.get("literature"):
+        lit = part["literature"]
+        lines += [
+            f"**Against the literature.** {part['recipe']} "
+            f"(`{part['source']}`), dynamic binarization, trained for "
+            f"{_minutes(part['train_seconds'])} ({part['epochs']} epochs of "
+            f"{part['train_images']:,} images); NLL estimated with k="
+            f"{part['iwae_k']} on {part['iwae_images']:,} held-out images. "
+            f"{lit['what']}: {lit['nll']} nats on the standard 60,000 / 10,000 "
+            f"split. Data here: {part['data_source']}.",
+            "",
+            *_table(
+                ["recipe", "train images", "epochs", "-ELBO", "NLL (-IWAE)"],
+                [
+                    [
+                        part["recipe"],
+                        f"{part['train_images']:,}",
+                        part["epochs"],
+                        part["neg_elbo"],
+                        part["neg_iwae"],
+                    ],
+                    ["Burda et al. 2016, VAE", "60,000", "3,280", "-", lit["nll"]],
+                ],
+            ),
+        ]
+    if part := result.get("scale"):
+        if "skipped" in part:
+            lines += [f"**Fashion-MNIST.** Skipped: {part['skipped']}", ""]
+        else:
+            rows = part["rows"]
+            lines += [
+                f"**Scale: Fashion-MNIST.** {part['data_source']}; "
+                f"{part['n_train']:,} training images, dynamically binarized; "
+                f"-ELBO on all {part['n_test']:,} test images, -IWAE (k="
+                f"{rows[0]['iwae_k']}) on the first {rows[0]['iwae_images']:,}.",
+                "",
+                *_table(
+                    ["recipe", "epochs", "s / epoch", "images / s", "-ELBO", "-IWAE"],
+                    [
+                        [
+                            r["recipe"],
+                            r["epochs"],
+                            r["seconds_per_epoch"],
+                            f"{r['images_per_second']:,}",
+                            r["neg_elbo"],
+                            r["neg_iwae"],
+                        ]
+                        for r in rows
+                    ],
+                ),
+            ]
+    if part := result.get("notebooks"):
+        times: dict[str, dict] = {}
+        for r in part["rows"]:
+            times.setdefault(r["notebook"], {})[r["mode"]] = r["seconds"]
+        lines += [
+            "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
+            "and quick (`GDL_VAE_QUICK=1`) mode.",
+            "",
+            *_table(
+                ["notebook", "full", "quick"],
+                [
+                    [
+                        name,
+                        _minutes(t["full"]) if "full" in t else "-",
+                        _minutes(t.get("quick", 0)),
+                    ]
+                    for name, t in times.items()
+                ],
+            ),
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(text: str, readme: Path = ROOT / "README.md") -> None:
+    """Put text between the README's benchmark markers."""
+    content = readme.read_text()
+    start, end = content.index(README_START), content.index(README_END)
+    block = f"{README_START}\n\n{text}\n"
+    readme.write_text(content[:start] + block + content[end:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke test")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--out", help="folder for results.json and results.md")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    out = Path(args.out) if args.out else None
+    if out is None:
+        out = Path(__file__).parent
+        if args.quick:
+            out = Path(tempfile.mkdtemp(prefix="gdl_vae-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    data = gdl_vae.load_dataset("mnist", warn=False)
+    data = replace(
+        data,
+        x_train=data.x_train[: settings.n_train],
+        x_test=data.x_test[: settings.n_test],
+    )
+    previous = out / "results.json"
+    result = json.loads(previous.read_text()) if previous.exists() else {}
+    result.update(
+        command="python -m benchmarks.run" + (" --quick" if args.quick else ""),
+        settings=asdict(settings),
+        data_source=f"{data.source}; {len(data.x_train):,} training, "
+        f"{len(data.x_test):,} held-out images",
+        environment=_environment(),
+    )
+    runners = {
+        "throughput": lambda: throughput(data, settings),
+        "quality": lambda: quality(data, settings),
+        "literature": lambda: literature(data, settings),
+        "scale": lambda: scale(settings),
+        "notebooks": lambda: notebooks(settings),
+    }
+    for name in args.parts:
+        print(f"{name}:", flush=True)
+        start = time.perf_counter()
+        result[name] = runners[name]()
+        result[name]["part_seconds"] = round(time.perf_counter() - start, 1)
+        (out / "results.json").write_text(json.dumps(result, indent=1) + "\n")
+    text = markdown(result)
+    (out / "results.md").write_text(text)
+    print(text)
+    if out.resolve() == Path(__file__).parent.resolve():
+        update_readme(text)
+        print("README.md updated")
+    print(f"wrote {out / 'results.json'} and {out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

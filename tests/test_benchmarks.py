@@ -1,0 +1,128 @@
+"""The benchmark's reference recipes, its timing and model-keeping callbacks,
+and that the README shows exactly what the last full run wrote."""
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+import gdl_vae
+from benchmarks import recipes, run
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+def _weights(model: keras.Model) -> int:
+    return sum(int(np.prod(w.shape)) for w in model.weights)
+
+
+@pytest.mark.parametrize(
+    ("networks", "encoder_weights", "decoder_weights"),
+    [
+        # The weight counts the published code prints in its model summaries.
+        (recipes.keras_example_networks, 69_076, 65_089),
+        # tensorflow.org CVAE with latent_dim = 2 (valid padding: 28 -> 13 -> 6).
+        (recipes.tf_cvae_networks, 28_036, 41_953),
+        # pytorch/examples: fc1 784x400, fc21/fc22 400x20, fc3 20x400, fc4 400x784.
+        (recipes.pytorch_example_networks, 330_040, 322_784),
+    ],
+)
+def test_reference_networks_have_their_published_sizes(
+    networks, encoder_weights, decoder_weights
+):
+    encoder, decoder = networks()
+    assert _weights(encoder) == encoder_weights
+    assert _weights(decoder) == decoder_weights
+    assert decoder.output_shape[1:] == (28, 28, 1)
+
+
+def test_a_probability_decoder_is_evaluated_through_clipped_logits():
+    model = recipes.KERAS_EXAMPLE.build(seed=0)
+    vae = recipes.as_gdl_vae(model, recipes.KERAS_EXAMPLE)
+    assert isinstance(vae, gdl_vae.VAE) and vae.encoder is model.encoder
+    z = np.random.default_rng(0).normal(size=(16, 2)).astype("float32") * 4
+    p = np.clip(model.decoder(z).numpy(), 1e-7, 1 - 1e-7)
+    np.testing.assert_allclose(vae.decode_mean(z), p, rtol=1e-4, atol=1e-6)
+    # A gdl_vae model is evaluated as it is.
+    ours = recipes.GDL_CONV.build(seed=0)
+    assert recipes.as_gdl_vae(ours, recipes.GDL_CONV) is ours
+
+
+def test_tutorial_log_density_is_the_diagonal_gaussian_log_density():
+    rng = np.random.default_rng(1)
+    z, mean, log_var = (rng.normal(size=(5, 3)).astype("float32") for _ in range(3))
+    expected = tfp.distributions.MultivariateNormalDiag(
+        mean, tf.exp(0.5 * log_var)
+    ).log_prob(z)
+    got = recipes._log_normal_pdf(z, mean, log_var)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_clock_stops_training_when_the_budget_is_spent(mnist):
+    _, stats = run.train(
+        recipes.PYTORCH_EXAMPLE, mnist.x_train[:1024], "dynamic", budget_s=1.5
+    )
+    assert 1.5 <= stats["train_seconds"] < 1.5 + 10  # + one step and tracing
+    assert 0 < stats["epochs"] < 10_000
+    assert stats["images_per_second"] == round(1024 / stats["seconds_per_epoch"])
+
+
+def test_clock_counts_a_fixed_number_of_epochs(mnist):
+    _, stats = run.train(recipes.GDL_DENSE, mnist.x_train[:512], "static", epochs=3)
+    assert stats["epochs"] == 3.0 and stats["train_images"] == 512
+
+
+def test_keep_best_restores_the_weights_of_the_best_validation_epoch():
+    losses = iter([3.0, 1.0, 2.0, 1.5])
+    snapshots = iter(["after 1", "after 2", "after 3", "after 4"])
+    restored = []
+    model = SimpleNamespace(
+        evaluate=lambda *a, **k: [next(losses)],
+        get_weights=lambda: next(snapshots),
+        set_weights=restored.append,
+    )
+    keep = run.KeepBest(np.zeros((4, 28, 28, 1), "float32"))
+    keep.set_model(model)
+    keep.on_train_begin()
+    for epoch in range(4):
+        keep.on_epoch_end(epoch)
+    keep.on_train_end()
+    assert restored == ["after 2"] and keep.best_epoch == 2
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{run.README_START}\nold\n{run.README_END}\nafter\n")
+    for _ in range(2):  # idempotent
+        run.update_readme("| a |\n", readme)
+        assert readme.read_text() == (
+            f"intro\n{run.README_START}\n\n| a |\n\n{run.README_END}\nafter\n"
+        )
+
+
+def test_results_are_a_full_run_with_machine_versions_and_data():
+    result = json.loads(RESULTS.read_text())
+    assert result["command"] == "python -m benchmarks.run"
+    assert result["settings"] == run.asdict(run.FULL)
+    assert set(run.PARTS) <= set(result)
+    env = result["environment"]
+    assert env["machine"] and env["date"] and env["versions"]["tensorflow"]
+    assert "MNIST" in result["data_source"]
+    for row in result["quality"]["rows"]:
+        assert row["iwae_k"] == 1000 and math.isfinite(row["neg_iwae"])
+
+
+def test_readme_shows_the_markdown_of_the_committed_results():
+    result = json.loads(RESULTS.read_text())
+    text = run.markdown(result)
+    assert (ROOT / "benchmarks" / "results.md").read_text() == text
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index(run.README_START) + len(run.README_START)
+    assert readme[start : readme.index(run.README_END)] == f"\n\n{text}\n"
