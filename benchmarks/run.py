@@ -543,7 +543,52 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+    """90.4 -> "1 min 30 s", 600.2 -> "10 min", 48.1 -> "48 s"."""
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+TARGET_SPEEDUP = 2.5  # the throughput goal against the Keras example
+TARGET_NATS = 1.0  # ... with a held-out -ELBO no more than this much worse
+
+
+def summary(result: dict) -> list[str]:
+    """The headline comparisons, as Markdown bullets computed from the results."""
+    lines = []
+    if part := result.get("throughput"):
+        rows = part["rows"]
+        reference = [
+            r for r in rows if r["recipe"] == "keras_example" and not r["options"]
+        ]
+        elbo = float(np.mean([r["neg_elbo"] for r in reference]))
+        for label in ("gdl_vae conv (default)", "gdl_vae dense"):
+            row = next(r for r in rows if r["row"] == label)
+            worse = row["neg_elbo"] - elbo
+            met = row["speedup"] >= TARGET_SPEEDUP and worse <= TARGET_NATS
+            lines.append(
+                f"- {label} trains at **{row['speedup']:.2f}x** the Keras example's "
+                f"throughput, with a held-out -ELBO {abs(worse):.2f} nats "
+                f"{'higher (worse)' if worse > 0 else 'lower (better)'} after the "
+                f"same {part['epochs']} epochs: the goal of {TARGET_SPEEDUP}x at no "
+                f"more than {TARGET_NATS:g} nat worse is {'met' if met else 'missed'}."
+            )
+    if part := result.get("quality"):
+        wins = [v for v in part["verdicts"] if v["margin_nats"] > 0]
+        total = len(part["verdicts"])
+        lines.append(
+            f"- At equal time ({_minutes(part['budget_s'])} per recipe), gdl_vae's "
+            f"best recipe has the lower -IWAE in {len(wins)} of {total} "
+            "comparisons (per latent size and binarization; details below)."
+        )
+    if (part := result.get("literature")) and "neg_iwae" in part:
+        lines.append(
+            f"- Latent 32, dynamic binarization: NLL {part['neg_iwae']:.2f} nats "
+            f"(k={part['iwae_k']}) on {part['n_train']:,} training images, against "
+            f"{part['literature']['nll']} for Burda et al. 2016 on 60,000."
+        )
+    return [*lines, ""] if lines else []
 
 
 def markdown(result: dict) -> str:
@@ -558,6 +603,7 @@ def markdown(result: dict) -> str:
         "figures: `benchmarks/results.json`. Held-out figures are in nats per "
         "image (lower is better).",
         "",
+        *summary(result),
     ]
     if part := result.get("throughput"):
         rows = part["rows"]
@@ -720,6 +766,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke test")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--out", help="folder for results.json and results.md")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="run nothing: rewrite results.md (and the README) from results.json",
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     out = Path(args.out) if args.out else None
@@ -737,13 +788,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     previous = out / "results.json"
     result = json.loads(previous.read_text()) if previous.exists() else {}
-    result.update(
-        command="python -m benchmarks.run" + (" --quick" if args.quick else ""),
-        settings=asdict(settings),
-        data_source=f"{data.source}; {len(data.x_train):,} training, "
-        f"{len(data.x_test):,} held-out images",
-        environment=_environment(),
-    )
+    if args.report and not result:
+        parser.error(f"--report needs {previous}; run the benchmark first.")
+    if not args.report:  # a report keeps the machine and date of its figures
+        result.update(
+            command="python -m benchmarks.run" + (" --quick" if args.quick else ""),
+            settings=asdict(settings),
+            data_source=f"{data.source}; {len(data.x_train):,} training, "
+            f"{len(data.x_test):,} held-out images",
+            environment=_environment(),
+        )
     runners = {
         "throughput": lambda: throughput(data, settings),
         "quality": lambda: quality(data, settings),
@@ -751,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": lambda: scale(settings),
         "notebooks": lambda: notebooks(settings),
     }
-    for name in args.parts:
+    for name in [] if args.report else args.parts:
         print(f"{name}:", flush=True)
         start = time.perf_counter()
         result[name] = runners[name]()
