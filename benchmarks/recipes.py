@@ -100,12 +100,8 @@ def pytorch_example_networks(latent_dim: int = 20) -> tuple[keras.Model, keras.M
     return encoder, keras.Model(z, layers.Reshape(IMAGE)(h))
 
 
-class SummedBCEVAE(keras.Model):
-    """The Keras example's and the PyTorch example's training step.
-
-    Decoder outputs are probabilities; the loss is binary cross-entropy on them
-    (clipped, as Keras does), summed over pixels, plus the closed-form KL.
-    """
+class _ReferenceVAE(keras.Model):
+    """A reference's own training step: minimise `loss_value`, report it."""
 
     def __init__(self, encoder, decoder, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -117,18 +113,32 @@ class SummedBCEVAE(keras.Model):
     def metrics(self):
         return [self.loss_tracker]
 
+    def loss_value(self, data):
+        raise NotImplementedError
+
     def train_step(self, data):
         with tf.GradientTape() as tape:
-            z_mean, z_log_var = self.encoder(data)
-            reconstruction = self.decoder(self.sampling([z_mean, z_log_var]))
-            bce = keras.losses.binary_crossentropy(data, reconstruction)
-            reconstruction_loss = ops.mean(ops.sum(bce, axis=(1, 2)))
-            kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
-            loss = reconstruction_loss + ops.mean(ops.sum(kl, axis=1))
+            loss = self.loss_value(data)
         grads = tape.gradient(loss, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
+
+
+class SummedBCEVAE(_ReferenceVAE):
+    """The Keras example's and the PyTorch example's loss.
+
+    Decoder outputs are probabilities; the loss is binary cross-entropy on them
+    (clipped, as Keras does), summed over pixels, plus the closed-form KL.
+    """
+
+    def loss_value(self, data):
+        z_mean, z_log_var = self.encoder(data)
+        reconstruction = self.decoder(self.sampling([z_mean, z_log_var]))
+        bce = keras.losses.binary_crossentropy(data, reconstruction)
+        reconstruction_loss = ops.mean(ops.sum(bce, axis=(1, 2)))
+        kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+        return reconstruction_loss + ops.mean(ops.sum(kl, axis=1))
 
 
 def _log_normal_pdf(sample, mean, log_var):
@@ -138,35 +148,18 @@ def _log_normal_pdf(sample, mean, log_var):
     )
 
 
-class MonteCarloVAE(keras.Model):
-    """The TF tutorial's training step: a one-sample estimate of the whole ELBO."""
+class MonteCarloVAE(_ReferenceVAE):
+    """The TF tutorial's loss: a one-sample estimate of the whole ELBO."""
 
-    def __init__(self, encoder, decoder, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.encoder, self.decoder = encoder, decoder
-        self.sampling = Sampling(seed=seed)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker]
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            mean, log_var = self.encoder(data)
-            z = self.sampling([mean, log_var])
-            logits = self.decoder(z)
-            cross_ent = tf.nn.sigmoid_cross_entropy_with_logits(
-                logits=logits, labels=data
-            )
-            log_px_z = -ops.sum(cross_ent, axis=(1, 2, 3))
-            log_pz = _log_normal_pdf(z, 0.0, 0.0)
-            log_qz_x = _log_normal_pdf(z, mean, log_var)
-            loss = -ops.mean(log_px_z + log_pz - log_qz_x)
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
-        self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
+    def loss_value(self, data):
+        mean, log_var = self.encoder(data)
+        z = self.sampling([mean, log_var])
+        logits = self.decoder(z)
+        cross_ent = tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=data)
+        log_px_z = -ops.sum(cross_ent, axis=(1, 2, 3))
+        log_pz = _log_normal_pdf(z, 0.0, 0.0)
+        log_qz_x = _log_normal_pdf(z, mean, log_var)
+        return -ops.mean(log_px_z + log_pz - log_qz_x)
 
 
 def as_gdl_vae(model: keras.Model, recipe: Recipe) -> gdl_vae.VAE:

@@ -346,6 +346,14 @@ class VAE(_LatentModel):
         return {**super().get_config(), "beta": beta, "seed": self.seed}
 
 
+def _compiled(model, learning_rate: float, steps_per_execution: int | None):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        steps_per_execution=_steps_per_execution(steps_per_execution),
+    )
+    return model
+
+
 def build_autoencoder(
     latent_dim: int = 2,
     architecture: str = "conv",
@@ -361,11 +369,7 @@ def build_autoencoder(
         name="autoencoder",
         dtype=dtype_policy,
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        steps_per_execution=_steps_per_execution(steps_per_execution),
-    )
-    return model
+    return _compiled(model, learning_rate, steps_per_execution)
 
 
 def build_vae(
@@ -387,8 +391,4 @@ def build_vae(
         name="vae",
         dtype=dtype_policy,
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        steps_per_execution=_steps_per_execution(steps_per_execution),
-    )
-    return model
+    return _compiled(model, learning_rate, steps_per_execution)
