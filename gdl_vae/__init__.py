@@ -10,6 +10,7 @@ from gdl_vae.layers import Sampling  # noqa: E402
 from gdl_vae.models import (  # noqa: E402
     VAE,
     Autoencoder,
+    KLWarmup,
     ProgressLog,
     build_autoencoder,
     build_vae,
@@ -24,6 +25,7 @@ __all__ = [
     "Autoencoder",
     "Dataset",
     "DigitClassifier",
+    "KLWarmup",
     "ProgressLog",
     "Sampling",
     "best_policy",

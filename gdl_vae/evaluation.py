@@ -23,7 +23,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from gdl_vae.data import check_images
-from gdl_vae.latent import interpolate
+from gdl_vae.latent import interpolate, nearest_distances
 
 tfd = tfp.distributions
 MAX_DECODES = 4096  # decoder passes per traced call: bounds memory for any k
@@ -51,7 +51,7 @@ def _stateless_seed(generator: tf.random.Generator) -> tf.Tensor:
 
 def _log_terms(model, x, k: int, seed):
     """log p(x|z_i), log p(z_i) - log q(z_i|x) for k draws z_i ~ q: each [k, B]."""
-    q = model.posterior(*model.encoder(x, training=False))
+    q = model.posterior(*model.posterior_parameters(x))
     z = q.sample(k, seed=seed)  # [k, B, latent_dim]
     logits = model.decoder(tf.reshape(z, [-1, model.latent_dim]), training=False)
     logits = tf.reshape(logits, [k, -1, *model.image_shape])
@@ -61,7 +61,7 @@ def _log_terms(model, x, k: int, seed):
 
 
 def _kl(model, x):
-    q = model.posterior(*model.encoder(x, training=False))
+    q = model.posterior(*model.posterior_parameters(x))
     return tfd.kl_divergence(q, model.prior())
 
 
@@ -184,3 +184,50 @@ def continuity(
         ),
         "path_ratio": float(np.mean(total / np.maximum(direct, 1e-12))),
     }
+
+
+def kl_parts(model, x) -> dict[str, float]:
+    """The KL term split in two, in nats per image (summed over dimensions).
+
+    KL(N(mu, s^2) || N(0, 1)) = mu^2 / 2  +  (s^2 - 1 - log s^2) / 2
+                                mean term    variance term
+    The mean term pulls codes towards the origin; the variance term keeps each
+    posterior about as wide as the prior. Their sum is the analytic KL.
+    """
+    check_images(x, model.image_shape)
+    parameters = model._batched(model.posterior_parameters, x)
+    mean, log_var = (np.asarray(t, np.float64) for t in parameters)
+    mean_term = 0.5 * np.sum(mean**2, axis=1)
+    variance_term = 0.5 * np.sum(np.exp(log_var) - 1.0 - log_var, axis=1)
+    return {
+        "kl_mean_term": float(mean_term.mean()),
+        "kl_variance_term": float(variance_term.mean()),
+    }
+
+
+def direction_changes(
+    model, codes: np.ndarray, step: float, seed: int | None = None
+) -> np.ndarray:
+    """RMS pixel change when each code moves `step` in a random direction, (N,).
+
+    Give step in the units of the codes' spread (for instance a tenth of their
+    RMS distance from their mean) so that models with latent spaces of
+    different sizes compare.
+    """
+    codes = np.asarray(codes, np.float32)
+    directions = np.random.default_rng(seed).normal(size=codes.shape)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    here = model.decode_mean(codes)
+    there = model.decode_mean(codes + step * directions.astype(np.float32))
+    return _rms(there, here, keep=1)
+
+
+def nearest_image_distances(images: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """RMS pixel distance from each image to its nearest reference image, (N,).
+
+    Small for a generated image that copies a training image: a memorisation
+    check, to set beside the same distance for held-out images.
+    """
+    a = np.asarray(images, np.float32).reshape(len(images), -1)
+    b = np.asarray(reference, np.float32).reshape(len(reference), -1)
+    return nearest_distances(a, b) / math.sqrt(a.shape[1])

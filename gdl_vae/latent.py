@@ -152,3 +152,16 @@ def class_means(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if missing:
         raise ValueError(f"no codes for classes {missing}; give codes of every class.")
     return np.stack([codes[labels == c].mean(axis=0) for c in classes])
+
+
+def active_units(codes: np.ndarray, threshold: float = 0.01) -> int:
+    """How many latent dimensions the data uses (Burda et al. 2016).
+
+    A dimension is active when its posterior mean E[z_u | x] varies across the
+    data with variance above threshold; an inactive one decodes nothing, its
+    posterior being the prior for every image. Pass a VAE's `codes(x)`.
+    """
+    codes = np.asarray(codes, np.float64)
+    if codes.ndim != 2:
+        raise ValueError(f"codes must be (N, latent_dim); got shape {codes.shape}.")
+    return int(np.sum(codes.var(axis=0) > threshold))

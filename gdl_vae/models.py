@@ -6,6 +6,7 @@ dimensions), averaged over the batch, so they compare with the literature.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -100,6 +101,35 @@ class ProgressLog(keras.callbacks.Callback):
         )
 
 
+class KLWarmup(keras.callbacks.Callback):
+    """Anneal a VAE's beta linearly from 0 to `target` over the first `epochs`.
+
+    KL warm-up (Bowman et al. 2016; Sonderby et al. 2016): early in training
+    the KL term can shut latent units before the decoder has learned to use
+    them; starting from beta = 0 lets the codes carry information first. beta
+    is a variable, so changing it does not retrace the training step.
+    """
+
+    def __init__(self, epochs: int, target: float = 1.0):
+        super().__init__()
+        if epochs < 1:
+            raise ValueError(f"epochs must be at least 1; got {epochs}.")
+        if not target >= 0:
+            raise ValueError(f"target must be >= 0; got {target}.")
+        self.epochs, self.target = epochs, target
+
+    def beta_at(self, epoch: int) -> float:
+        """The beta used during `epoch` (counted from 0)."""
+        return self.target * min(1.0, epoch / self.epochs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.beta.assign(self.beta_at(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["beta"] = self.beta_at(epoch)
+
+
 def _images(data):
     """The image batch from whatever fit/evaluate passes to train_step."""
     return data[0] if isinstance(data, (tuple, list)) else data
@@ -112,13 +142,28 @@ def _check_fit_input(x, image_shape, name: str) -> None:
         check_images(x, image_shape, name)
 
 
+RECONSTRUCTIONS = ("bernoulli", "mse")
+
+
 class _LatentModel(keras.Model):
     """Shared machinery: an encoder, a decoder, and one loss for train and test."""
 
     loss_names: tuple[str, ...] = ("loss",)
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        reconstruction: str = "bernoulli",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        if reconstruction not in RECONSTRUCTIONS:
+            raise ValueError(
+                f"reconstruction must be one of {', '.join(RECONSTRUCTIONS)}; got "
+                f"{reconstruction!r}."
+            )
+        self.reconstruction = reconstruction
         self.encoder = encoder
         self.decoder = decoder
         self.trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
@@ -143,9 +188,17 @@ class _LatentModel(keras.Model):
             reinterpreted_batch_ndims=len(self.image_shape),
         )
 
-    def reconstruction_loss(self, x, logits):
-        """-log p(x|z) in nats, summed over pixels, averaged over the batch."""
-        return -ops.mean(self.likelihood(logits).log_prob(x))
+    def reconstruction_loss(self, x, output):
+        """Per image, averaged over the batch: -log p(x|z) in nats (Bernoulli,
+        from logits), or the squared error summed over pixels ("mse")."""
+        if self.reconstruction == "mse":
+            error = ops.reshape(ops.square(x - output), (ops.shape(x)[0], -1))
+            return ops.mean(ops.sum(error, axis=-1))
+        return -ops.mean(self.likelihood(output).log_prob(x))
+
+    def mean_image(self, output):
+        """The decoder's output as an image: sigmoid of logits, or itself ("mse")."""
+        return output if self.reconstruction == "mse" else ops.sigmoid(output)
 
     def loss_terms(self, x, training: bool = False) -> dict:
         """{"loss": ..., and one entry per term}, each a scalar in nats."""
@@ -201,7 +254,7 @@ class _LatentModel(keras.Model):
     def decode_mean(self, z) -> np.ndarray:
         """The decoder's mean image for each z: pixels in [0, 1], (N, *image_shape)."""
         z = self._check_latent(z)
-        return ops.convert_to_numpy(ops.sigmoid(self._batched(self.decoder, z)))
+        return ops.convert_to_numpy(self.mean_image(self._batched(self.decoder, z)))
 
     def reconstruct(self, x) -> np.ndarray:
         """Decode each image's code (a VAE's posterior mean): images in [0, 1]."""
@@ -222,6 +275,7 @@ class _LatentModel(keras.Model):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
+            "reconstruction": self.reconstruction,
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
         }
@@ -236,7 +290,12 @@ class _LatentModel(keras.Model):
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
 class Autoencoder(_LatentModel):
-    """A deterministic autoencoder trained on Bernoulli reconstruction error."""
+    """A deterministic autoencoder trained on reconstruction error.
+
+    reconstruction="bernoulli" (the default) is the Bernoulli NLL of the pixels
+    from logits; "mse" is the squared error, the loss under which a linear
+    autoencoder finds the principal subspace.
+    """
 
     loss_names = ("loss", "reconstruction_loss")
 
@@ -246,7 +305,7 @@ class Autoencoder(_LatentModel):
         return {"loss": reconstruction, "reconstruction_loss": reconstruction}
 
     def call(self, x, training: bool = False):
-        return ops.sigmoid(self.decoder(self.encoder(x, training=training)))
+        return self.mean_image(self.decoder(self.encoder(x, training=training)))
 
     def encode(self, x) -> np.ndarray:
         """Latent codes of shape (N, latent_dim)."""
@@ -264,7 +323,13 @@ class Autoencoder(_LatentModel):
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
 class VAE(_LatentModel):
-    """Variational autoencoder: loss = reconstruction + beta * KL(q(z|x) || N(0, I))."""
+    """Variational autoencoder: loss = reconstruction + beta * KL(q(z|x) || N(0, I)).
+
+    fixed_scale freezes the encoder's standard deviation at one value for every
+    image and dimension (the encoder's log-variance output is ignored). With
+    fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2: the model
+    that separates what the mean term does from what the variance term does.
+    """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
 
@@ -274,15 +339,35 @@ class VAE(_LatentModel):
         decoder: keras.Model,
         beta: float = 1.0,
         seed: int | None = None,
+        fixed_scale: float | None = None,
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0; got {beta}. beta=1 is the ELBO.")
+        if fixed_scale is not None and not fixed_scale > 0:
+            raise ValueError(f"fixed_scale must be > 0 or None; got {fixed_scale}.")
+        if self.reconstruction != "bernoulli":
+            raise ValueError(
+                "a VAE's likelihood is Bernoulli (its bounds are in nats); got "
+                f"reconstruction={self.reconstruction!r}."
+            )
         self.seed = seed
+        self.fixed_scale = fixed_scale
+        if fixed_scale is not None and len(encoder.outputs) == 2:
+            # The log-variance head is ignored: freeze the layer that computes
+            # it, so the optimizer expects no gradient for its weights.
+            encoder.outputs[1]._keras_history.operation.trainable = False
         self.sampling = Sampling(seed=seed, name="sampling")
         # A variable, so that a callback can anneal it without retracing.
         self.beta = keras.Variable(beta, trainable=False, dtype="float32", name="beta")
+
+    def posterior_parameters(self, x, training: bool = False) -> tuple:
+        """(mean, log-variance) of q(z|x), each (N, latent_dim)."""
+        z_mean, z_log_var = self.encoder(x, training=training)
+        if self.fixed_scale is not None:
+            z_log_var = ops.full_like(z_mean, 2.0 * math.log(self.fixed_scale))
+        return z_mean, z_log_var
 
     def posterior(self, z_mean, z_log_var) -> tfd.Distribution:
         """q(z|x): a diagonal Gaussian, batch shape [N], event shape [latent_dim]."""
@@ -295,7 +380,7 @@ class VAE(_LatentModel):
         return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
 
     def loss_terms(self, x, training: bool = False) -> dict:
-        z_mean, z_log_var = self.encoder(x, training=training)
+        z_mean, z_log_var = self.posterior_parameters(x, training=training)
         z = self.sampling([z_mean, z_log_var])
         logits = self.decoder(z, training=training)
         reconstruction = self.reconstruction_loss(x, logits)
@@ -309,14 +394,14 @@ class VAE(_LatentModel):
         }
 
     def call(self, x, training: bool = False):
-        z_mean, z_log_var = self.encoder(x, training=training)
+        z_mean, z_log_var = self.posterior_parameters(x, training=training)
         z = self.sampling([z_mean, z_log_var]) if training else z_mean
         return ops.sigmoid(self.decoder(z, training=training))
 
     def encode(self, x) -> tfd.Distribution:
         """q(z|x) for each image: call .mean(), .stddev(), .sample() on it."""
         check_images(x, self.image_shape)
-        return self.posterior(*self._batched(self.encoder, x))
+        return self.posterior(*self._batched(self.posterior_parameters, x))
 
     def codes(self, x) -> np.ndarray:
         """The posterior means E[z|x], shape (N, latent_dim): one point per image."""
@@ -343,7 +428,12 @@ class VAE(_LatentModel):
 
     def get_config(self) -> dict:
         beta = float(self.beta.numpy())
-        return {**super().get_config(), "beta": beta, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "beta": beta,
+            "seed": self.seed,
+            "fixed_scale": self.fixed_scale,
+        }
 
 
 def _compiled(model, learning_rate: float, steps_per_execution: int | None):
@@ -361,11 +451,17 @@ def build_autoencoder(
     learning_rate: float = 1e-3,
     dtype_policy: str | None = None,
     steps_per_execution: int | None = None,
+    reconstruction: str = "bernoulli",
 ) -> Autoencoder:
-    """A compiled Autoencoder (Adam) ready for fit()."""
+    """A compiled Autoencoder (Adam) ready for fit().
+
+    architecture="linear" with reconstruction="mse" is the autoencoder that
+    finds the principal subspace (notebook 05).
+    """
     model = Autoencoder(
         build_encoder(latent_dim, architecture, image_shape, False, dtype_policy),
         build_decoder(latent_dim, architecture, image_shape, dtype_policy),
+        reconstruction=reconstruction,
         name="autoencoder",
         dtype=dtype_policy,
     )
@@ -381,13 +477,15 @@ def build_vae(
     dtype_policy: str | None = None,
     seed: int | None = None,
     steps_per_execution: int | None = None,
+    fixed_scale: float | None = None,
 ) -> VAE:
-    """A compiled VAE (Adam) ready for fit()."""
+    """A compiled VAE (Adam) ready for fit(); see VAE for beta and fixed_scale."""
     model = VAE(
         build_encoder(latent_dim, architecture, image_shape, True, dtype_policy),
         build_decoder(latent_dim, architecture, image_shape, dtype_policy),
         beta=beta,
         seed=seed,
+        fixed_scale=fixed_scale,
         name="vae",
         dtype=dtype_policy,
     )

@@ -1,7 +1,9 @@
-"""Encoder and decoder builders: a convolutional and a dense architecture.
+"""Encoder and decoder builders: convolutional, dense, and linear architectures.
 
 Decoders output logits (one per pixel); losses use logits, which is numerically
-stable, and a Bernoulli distribution is one logit away. Output layers stay in
+stable, and a Bernoulli distribution is one logit away. The linear architecture
+(one affine map each way) is the autoencoder that PCA explains; trained with
+squared error, its decoder's output is the image itself. Output layers stay in
 float32 under a mixed-precision policy so that losses are computed in float32.
 """
 
@@ -14,7 +16,7 @@ from keras import layers
 
 from gdl_vae.data import IMAGE_SHAPE
 
-ARCHITECTURES = ("conv", "dense")
+ARCHITECTURES = ("conv", "dense", "linear")
 CONV_FILTERS = (32, 64)
 HIDDEN_UNITS = 256
 DENSE_UNITS = (512, 256)
@@ -65,10 +67,12 @@ def build_encoder(
             )(h)
         h = layers.Flatten(dtype=dtype)(h)
         h = layers.Dense(HIDDEN_UNITS, activation="relu", dtype=dtype)(h)
-    else:
+    elif architecture == "dense":
         h = layers.Flatten(dtype=dtype)(h)
         for units in DENSE_UNITS:
             h = layers.Dense(units, activation="relu", dtype=dtype)(h)
+    else:  # linear: the code is an affine function of the pixels
+        h = layers.Flatten(dtype=dtype)(h)
     if not variational:
         z = layers.Dense(latent_dim, dtype="float32", name="z")(h)
         return keras.Model(images, z, name=f"{architecture}_encoder")
@@ -105,8 +109,9 @@ def build_decoder(
         )(h)
     else:
         h = z
-        for units in reversed(DENSE_UNITS):
-            h = layers.Dense(units, activation="relu", dtype=dtype)(h)
+        if architecture == "dense":
+            for units in reversed(DENSE_UNITS):
+                h = layers.Dense(units, activation="relu", dtype=dtype)(h)
         h = layers.Dense(height * width * channels, dtype="float32", name="logits")(h)
         logits = layers.Reshape(tuple(image_shape), dtype="float32")(h)
     return keras.Model(z, logits, name=f"{architecture}_decoder")

@@ -292,3 +292,99 @@ def loss_curves(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def signed_image_grid(
+    images: np.ndarray,
+    ncols: int | None = None,
+    title: str | None = None,
+    labels: Sequence | None = None,
+    size: float = 1.0,
+) -> Figure:
+    """Signed images such as weight vectors: red positive, blue negative, white 0.
+
+    Each image is scaled to its own largest absolute value.
+    """
+    images = np.asarray(images, np.float64)
+    peak = np.abs(images.reshape(len(images), -1)).max(axis=1)
+    scaled = 0.5 + 0.5 * images / np.maximum(peak, 1e-12).reshape(
+        -1, *[1] * (images.ndim - 1)
+    )
+    fig = image_grid(scaled, ncols=ncols, title=title, labels=labels, size=size)
+    for ax in fig.axes:
+        for image in ax.get_images():
+            image.set_cmap("RdBu_r")
+    return fig
+
+
+def metric_bars(
+    rows: Sequence[Mapping],
+    metrics: Mapping[str, str],
+    label: str = "model",
+    title: str | None = None,
+) -> Figure:
+    """One panel per metric (metrics maps row keys to panel titles), one bar per
+    row, labelled by row[label]; a row without the metric gets no bar."""
+    if not rows or not metrics:
+        raise ValueError("metric_bars needs at least one row and one metric.")
+    names = [str(row[label]) for row in rows]
+    fig = Figure(figsize=(max(3.0, 0.45 * len(rows) + 1.2) * len(metrics), 3.2))
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, (key, panel) in zip(axes, metrics.items(), strict=True):
+        values = [row.get(key) for row in rows]
+        shown = [np.nan if v is None else float(v) for v in values]
+        bars = ax.bar(range(len(rows)), shown, color="tab:blue")
+        ax.bar_label(bars, fmt="%.3g", fontsize=7)
+        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
+        ax.set_title(panel, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def curves(
+    x: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str | None = None,
+    logx: bool = False,
+) -> Figure:
+    """Lines y(x), one per series, on one panel, with markers at the data."""
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.subplots()
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", label=name)
+    if logx:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(list(x), [str(v) for v in x])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def history_comparison(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    terms: Sequence[str],
+    title: str | None = None,
+) -> Figure:
+    """One panel per term, one curve per model: how training differed."""
+    fig = Figure(figsize=(3.6 * len(terms), 3))
+    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    for ax, term in zip(axes, terms, strict=True):
+        for name, history in histories.items():
+            if term in history:
+                values = history[term]
+                ax.plot(np.arange(1, len(values) + 1), values, label=name)
+        ax.set_title(term)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

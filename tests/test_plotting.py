@@ -34,8 +34,40 @@ def test_every_helper_draws_a_png():
         plotting.step_profiles({"a": rng.random((6, 9)), "b": rng.random((6, 9))}),
         plotting.heatmap(rng.random((10, 10)), title="t", xlabel="b", ylabel="a"),
         plotting.loss_curves({"loss": [3, 2], "kl_loss": [1, 1], "val_loss": [3, 2]}),
+        plotting.signed_image_grid(rng.normal(size=(4, 28, 28)), labels="abcd"),
+        plotting.metric_bars(
+            [{"model": "a", "x": 1.0, "y": 2.0}, {"model": "b", "x": 3.0}],
+            {"x": "x (nats)", "y": "y"},
+        ),
+        plotting.curves([2, 4, 8], {"pca": [3, 2, 1], "ae": [3, 2, 1.5]}, logx=True),
+        plotting.history_comparison(
+            {"a": {"loss": [3, 2], "beta": [0, 1]}, "b": {"loss": [2, 2]}},
+            ["loss", "beta"],
+        ),
     ]
     assert all(shows_as_png(fig) for fig in figures)
+
+
+def test_signed_images_put_zero_at_the_middle_of_the_colour_map():
+    weights = np.zeros((2, 4, 4))
+    weights[0, 0, 0], weights[1, 1, 1] = 2.0, -0.5
+    fig = plotting.signed_image_grid(weights)
+    shown = [ax.get_images()[0] for ax in fig.axes[:2]]
+    assert all(image.get_cmap().name == "RdBu_r" for image in shown)
+    first, second = (np.asarray(image.get_array()) for image in shown)
+    assert first[0, 0] == 1.0 and first[1, 1] == 0.5
+    assert second[1, 1] == 0.0 and second[0, 0] == 0.5
+
+
+def test_metric_bars_leave_out_what_a_row_lacks():
+    fig = plotting.metric_bars(
+        [{"model": "AE", "rec": 80.0}, {"model": "VAE", "rec": 90.0, "kl": 20.0}],
+        {"rec": "reconstruction", "kl": "KL"},
+    )
+    kl_heights = [bar.get_height() for bar in fig.axes[1].patches]
+    assert np.isnan(kl_heights[0]) and kl_heights[1] == 20.0
+    with pytest.raises(ValueError, match="at least one row"):
+        plotting.metric_bars([], {"rec": "r"})
 
 
 def test_loss_curves_draw_an_autoencoders_single_term_once():

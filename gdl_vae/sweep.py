@@ -1,0 +1,245 @@
+"""Train several models on the same data, then measure each the same way.
+
+The engine of notebook 04: which part of the loss gives which property.
+`train_models` trains every model for the same number of images seen;
+`measure` returns one row per model (the likelihood terms and the
+train/held-out gap, continuity, completeness and memorisation, active units);
+`mean_term_share` says which part of the KL term a property comes from;
+`table` prints rows as aligned text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from gdl_vae.data import binarize, make_dataset
+from gdl_vae.evaluation import (
+    continuity,
+    direction_changes,
+    kl_parts,
+    nearest_image_distances,
+)
+from gdl_vae.latent import active_units, empty_fraction, matched_gaussian
+
+
+@dataclass
+class Trained:
+    """A trained model with its per-epoch losses and its training time."""
+
+    model: keras.Model
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _expected_retracing() -> Iterator[None]:
+    """Hide TensorFlow's retracing warning while training many new models.
+
+    Each new model traces its own training function; after a few models
+    TensorFlow warns about "excessive retracing", which here is expected.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def train_models(
+    builders: Mapping[str, Callable[[], keras.Model]],
+    x_train: np.ndarray,
+    images_seen: int,
+    batch_size: int = 128,
+    binarization: str | None = "dynamic",
+    seed: int = 0,
+    callbacks: Mapping[str, Sequence[keras.callbacks.Callback]] | None = None,
+    verbose: bool = True,
+) -> dict[str, Trained]:
+    """Build and train each model on the same pipeline for the same images seen.
+
+    builders maps a name to a function that returns a compiled model; each is
+    called after resetting the random seed, so every model starts from the same
+    random state. callbacks maps names to extra callbacks (a KL warm-up).
+    """
+    if not builders:
+        raise ValueError("builders is empty: name at least one model to train.")
+    epochs = max(1, round(images_seen / len(x_train)))
+    trained = {}
+    for name, build in builders.items():
+        keras.utils.set_random_seed(seed)
+        model = build()
+        pipeline = make_dataset(x_train, batch_size, binarization, seed=seed)
+        start = time.perf_counter()
+        with _expected_retracing():
+            history = model.fit(
+                pipeline,
+                epochs=epochs,
+                callbacks=list((callbacks or {}).get(name, [])),
+                verbose=0,
+            ).history
+        seconds = time.perf_counter() - start
+        trained[name] = Trained(model, history, seconds)
+        if verbose:
+            print(
+                f"{name}: {epochs} epochs, loss {history['loss'][-1]:.2f} "
+                f"({seconds:.0f} s)"
+            )
+    return trained
+
+
+def _is_vae(model) -> bool:
+    return hasattr(model, "posterior_parameters")
+
+
+def _likelihood_terms(model, x: np.ndarray, seed: int) -> dict[str, float]:
+    """Reconstruction term and, for a VAE, KL and negative ELBO (nats per image)."""
+    if not _is_vae(model):
+        result = model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
+        return {"reconstruction": float(result["reconstruction_loss"])}
+    kl = kl_parts(model, x)
+    kl_total = kl["kl_mean_term"] + kl["kl_variance_term"]
+    neg_elbo = -float(model.elbo(x, n_samples=5, seed=seed).mean())
+    return {
+        "reconstruction": neg_elbo - kl_total,
+        "kl": kl_total,
+        **kl,
+        "neg_elbo": neg_elbo,
+    }
+
+
+def measure(
+    models: Mapping[str, keras.Model],
+    x_train: np.ndarray,
+    x_test: np.ndarray,
+    judge=None,
+    binarization: str | None = "dynamic",
+    n_samples: int = 2000,
+    n_paths: int = 300,
+    step: float = 0.1,
+    seed: int = 0,
+) -> list[dict]:
+    """One row of measurements per model, all on the same images and draws.
+
+    Likelihood (held-out, and on as many training images for the gap):
+      reconstruction, kl, kl_mean_term, kl_variance_term, neg_elbo, gap
+      (held-out minus training negative ELBO; reconstruction for an AE).
+    Latent space: active_units (variance of E[z|x] above 0.01).
+    Continuity: largest_step_share and path_ratio along linear paths between
+      held-out codes (see evaluation.continuity); direction_change, the RMS
+      pixel change for a step of `step` times the codes' RMS spread in a random
+      direction.
+    Completeness, on n_samples latent samples (a VAE's prior N(0, I); for an
+      autoencoder, the Gaussian fitted to its codes): empty_space (share far
+      from every held-out image's latent point: for a VAE one draw from each
+      q(z|x), so that dimensions the model switched off, where q(z|x) is the
+      prior, count as covered), recognised (share the judge calls a digit, if
+      a judge is given), nearest_train (median RMS distance from a decoded
+      sample to its nearest training image).
+    """
+    held_out = binarize(x_test, binarization, seed=seed) if binarization else x_test
+    seen = x_train[: len(x_test)]
+    seen = binarize(seen, binarization, seed=seed) if binarization else seen
+    rng = np.random.default_rng(seed)
+    pairs = rng.integers(0, len(held_out), size=(n_paths, 2))
+    rows = []
+    for name, model in models.items():
+        row = {"model": name}
+        test_terms = _likelihood_terms(model, held_out, seed)
+        train_terms = _likelihood_terms(model, seen, seed)
+        key = "neg_elbo" if _is_vae(model) else "reconstruction"
+        row.update(test_terms)
+        row["gap"] = test_terms[key] - train_terms[key]
+
+        codes = model.codes(held_out)
+        row["active_units"] = active_units(codes)
+        row.update(continuity(model, codes[pairs[:, 0]], codes[pairs[:, 1]]))
+        spread = float(np.sqrt(np.mean(np.sum((codes - codes.mean(0)) ** 2, axis=1))))
+        row["direction_change"] = float(
+            direction_changes(model, codes[:n_paths], step * spread, seed=seed).mean()
+        )
+
+        if _is_vae(model):
+            z = _standard_normal(n_samples, model.latent_dim, seed)
+            covered = model.encode(held_out).sample(seed=seed).numpy()
+        else:
+            z = matched_gaussian(codes, n_samples, seed=seed)
+            covered = codes
+        row["empty_space"] = empty_fraction(covered, z)
+        samples = model.decode_mean(z)
+        if judge is not None:
+            row["recognised"] = float(np.mean(judge.recognised(samples)))
+        row["nearest_train"] = float(
+            np.median(nearest_image_distances(samples, x_train))
+        )
+        rows.append(row)
+    return rows
+
+
+def _standard_normal(n: int, latent_dim: int, seed: int | None) -> np.ndarray:
+    """n draws from N(0, I) in latent_dim dimensions, as float32, (n, latent_dim)."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def mean_term_share(
+    rows: Sequence[Mapping],
+    key: str,
+    none: str = "β=0",
+    both: str = "β=1",
+    mean_only: str = "mean-only KL",
+) -> float:
+    """Of the change in `key` from no KL to the whole KL, the share that the KL's
+    mean term alone produces.
+
+    Compares three rows: `none` (beta = 0), `both` (beta = 1, mean and variance
+    terms) and `mean_only` (beta = 1 with the posterior width frozen at the
+    prior's, so only the mean term acts). Near 1: the mean term is responsible;
+    near 0: the variance term (with the learned width) is. NaN when the whole KL
+    changes nothing.
+    """
+    value = {row["model"]: row.get(key) for row in rows}
+    missing = [name for name in (none, both, mean_only) if value.get(name) is None]
+    if missing:
+        raise ValueError(f"no {key!r} for {', '.join(missing)} in these rows.")
+    change = value[both] - value[none]
+    if abs(change) < 1e-12:
+        return math.nan
+    return (value[mean_only] - value[none]) / change
+
+
+def table(rows: Sequence[Mapping], columns: Mapping[str, str], digits: int = 2) -> str:
+    """Rows as an aligned text table; columns maps row keys to headers.
+
+    Floats get `digits` decimals; a value a row lacks (an autoencoder's KL)
+    shows as "-".
+    """
+    cells = [list(columns.values())]
+    for row in rows:
+        line = []
+        for key in columns:
+            value = row.get(key)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                value = "-"  # not measured for this model
+            elif isinstance(value, float):
+                value = f"{value:.{digits}f}"
+            line.append(str(value))
+        cells.append(line)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
+    return "\n".join(lines)
