@@ -31,6 +31,14 @@ class Figure(matplotlib.figure.Figure):
         return buffer.getvalue()
 
 
+def _finish(fig: Figure, title: str | None) -> Figure:
+    """Title the figure (if given) and lay its panels out."""
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def image_grid(
     images: np.ndarray,
     ncols: int | None = None,
@@ -288,10 +296,7 @@ def loss_curves(
         ax.set_title(f"{term} (nats)")
         ax.set_xlabel("epoch")
         ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def signed_image_grid(
@@ -337,10 +342,7 @@ def metric_bars(
         ax.bar_label(bars, fmt="%.3g", fontsize=7)
         ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
         ax.set_title(panel, fontsize=9)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def curves(
@@ -384,7 +386,4 @@ def history_comparison(
         ax.set_title(term)
         ax.set_xlabel("epoch")
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)

@@ -28,6 +28,7 @@ from gdl_vae.evaluation import (
     nearest_image_distances,
 )
 from gdl_vae.latent import active_units, empty_fraction, matched_gaussian
+from gdl_vae.models import VAE
 
 
 @dataclass
@@ -97,13 +98,9 @@ def train_models(
     return trained
 
 
-def _is_vae(model) -> bool:
-    return hasattr(model, "posterior_parameters")
-
-
 def _likelihood_terms(model, x: np.ndarray, seed: int) -> dict[str, float]:
     """Reconstruction term and, for a VAE, KL and negative ELBO (nats per image)."""
-    if not _is_vae(model):
+    if not isinstance(model, VAE):
         result = model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
         return {"reconstruction": float(result["reconstruction_loss"])}
     kl = kl_parts(model, x)
@@ -156,7 +153,7 @@ def measure(
         row = {"model": name}
         test_terms = _likelihood_terms(model, held_out, seed)
         train_terms = _likelihood_terms(model, seen, seed)
-        key = "neg_elbo" if _is_vae(model) else "reconstruction"
+        key = "neg_elbo" if isinstance(model, VAE) else "reconstruction"
         row.update(test_terms)
         row["gap"] = test_terms[key] - train_terms[key]
 
@@ -168,7 +165,7 @@ def measure(
             direction_changes(model, codes[:n_paths], step * spread, seed=seed).mean()
         )
 
-        if _is_vae(model):
+        if isinstance(model, VAE):
             z = _standard_normal(n_samples, model.latent_dim, seed)
             covered = model.encode(held_out).sample(seed=seed).numpy()
         else:
