@@ -25,9 +25,9 @@ from gdl_vae.evaluation import (
     continuity,
     direction_changes,
     kl_parts,
-    nearest_image_distances,
+    nearer_training_share,
 )
-from gdl_vae.latent import active_units, empty_fraction, matched_gaussian
+from gdl_vae.latent import active_units, matched_gaussian
 from gdl_vae.models import VAE
 
 
@@ -136,15 +136,15 @@ def measure(
       pixel change for a step of `step` times the codes' RMS spread in a random
       direction.
     Completeness, on n_samples latent samples (a VAE's prior N(0, I); for an
-      autoencoder, the Gaussian fitted to its codes): empty_space (share far
-      from every held-out image's latent point: for a VAE one draw from each
-      q(z|x), so that dimensions the model switched off, where q(z|x) is the
-      prior, count as covered), recognised (share the judge calls a digit, if
-      a judge is given), nearest_train (median RMS distance from a decoded
-      sample to its nearest training image).
+      autoencoder, the Gaussian fitted to its codes): recognised (share the
+      judge calls a digit, if a judge is given); nearer_train (share of decoded
+      samples nearer to a training image than to any held-out one, with as
+      many of each: 0.5 without memorisation, see
+      evaluation.nearer_training_share).
     """
     held_out = binarize(x_test, binarization, seed=seed) if binarization else x_test
-    seen = x_train[: len(x_test)]
+    n = min(len(x_train), len(x_test))
+    seen = x_train[:n]
     seen = binarize(seen, binarization, seed=seed) if binarization else seen
     rng = np.random.default_rng(seed)
     pairs = rng.integers(0, len(held_out), size=(n_paths, 2))
@@ -167,17 +167,12 @@ def measure(
 
         if isinstance(model, VAE):
             z = _standard_normal(n_samples, model.latent_dim, seed)
-            covered = model.encode(held_out).sample(seed=seed).numpy()
         else:
             z = matched_gaussian(codes, n_samples, seed=seed)
-            covered = codes
-        row["empty_space"] = empty_fraction(covered, z)
         samples = model.decode_mean(z)
         if judge is not None:
             row["recognised"] = float(np.mean(judge.recognised(samples)))
-        row["nearest_train"] = float(
-            np.median(nearest_image_distances(samples, x_train))
-        )
+        row["nearer_train"] = nearer_training_share(samples, x_train[:n], x_test[:n])
         rows.append(row)
     return rows
 

@@ -95,6 +95,20 @@ def test_nearest_image_distances_find_copies(binary):
     assert np.all(others > 0.05)
 
 
+def test_nearer_training_share_tells_copies_from_new_digits(mnist):
+    train, held_out = mnist.x_train[:500], mnist.x_test[:500]
+    share = evaluation.nearer_training_share
+    assert share(train[:100], train, held_out) == 1.0  # copies of training images
+    assert share(held_out[:100], train, held_out) == 0.0
+    new = mnist.x_train[1000:1400]  # digits neither set holds: about even
+    assert 0.4 < share(new, train, held_out) < 0.6
+    # blurring new digits moves both distances alike: still about even
+    blurred = (new + np.roll(new, 1, axis=1) + np.roll(new, 1, axis=2)) / 3
+    assert 0.4 < share(blurred, train, held_out) < 0.6
+    with pytest.raises(ValueError, match="as many training as held-out"):
+        share(new, train, held_out[:100])
+
+
 def test_sweep_trains_each_model_alike_and_measures_them(mnist):
     x_train, x_test = mnist.x_train[:512], mnist.x_test[:200]
     builders = {
@@ -112,7 +126,7 @@ def test_sweep_trains_each_model_alike_and_measures_them(mnist):
     for row in rows:
         for key in ("gap", "largest_step_share", "path_ratio", "direction_change"):
             assert np.isfinite(row[key])
-        assert 0 <= row["empty_space"] <= 1 and row["nearest_train"] > 0
+        assert 0 <= row["nearer_train"] <= 1
         assert 1 <= row["active_units"] <= 3
     text = sweep.table(rows, {"model": "model", "reconstruction": "rec", "kl": "KL"})
     lines = text.splitlines()
