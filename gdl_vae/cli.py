@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model into a run folder")
-    train.add_argument("--model", choices=("vae", "ae"), default="vae")
+    train.add_argument("--model", choices=("vae", "ae", "acai"), default="vae")
     train.add_argument("--dataset", choices=("mnist", "fashion_mnist"), default="mnist")
     train.add_argument("--latent-dim", type=int, default=2)
     train.add_argument("--architecture", choices=("conv", "dense"), default="conv")
@@ -184,7 +184,7 @@ def _checkpoint_callback(out: Path, history: dict):
 def train(args: argparse.Namespace) -> int:
     import keras
 
-    from gdl_vae import build_autoencoder, build_vae, make_dataset
+    from gdl_vae import build_acai, build_autoencoder, build_vae, make_dataset
     from gdl_vae.precision import resolve_policy
 
     name = f"{args.model}-{args.dataset}-z{args.latent_dim}"
@@ -231,6 +231,11 @@ def train(args: argparse.Namespace) -> int:
             args.latent_dim, args.architecture, args.beta,
             learning_rate=args.learning_rate, dtype_policy=policy, seed=args.seed,
         )  # fmt: skip
+    elif args.model == "acai":
+        model = build_acai(
+            args.latent_dim, args.architecture,
+            learning_rate=args.learning_rate, dtype_policy=policy, seed=args.seed,
+        )  # fmt: skip
     else:
         model = build_autoencoder(
             args.latent_dim, args.architecture,
@@ -271,7 +276,7 @@ def train(args: argparse.Namespace) -> int:
         **_environment(),
     }
     metrics.update(_held_out(model, x_test, args.iwae_k, seed=args.seed))
-    if args.model == "ae":
+    if not _is_vae(model):  # an autoencoder or ACAI: no prior to sample
         codes = model.encode(x_test)
         metrics["latent_box"] = [codes.min(axis=0).tolist(), codes.max(axis=0).tolist()]
     _write_json(out / "metrics.json", metrics)

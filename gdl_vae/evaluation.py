@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -250,3 +251,48 @@ def nearer_training_share(
     to_train = nearest_image_distances(images, train)
     to_held_out = nearest_image_distances(images, held_out)
     return float(np.mean(to_train < to_held_out))
+
+
+def latent_classifier_accuracy(
+    codes_train: np.ndarray,
+    y_train: np.ndarray,
+    codes_test: np.ndarray,
+    y_test: np.ndarray,
+    epochs: int = 100,
+    seed: int = 0,
+) -> float:
+    """Held-out accuracy of a single-layer (softmax) classifier on frozen codes.
+
+    The representation test of Berthelot et al. (2019): how linearly the codes
+    separate the classes. Codes are standardised with the training codes'
+    mean and spread, which changes what the optimizer sees, not what a linear
+    layer can separate.
+    """
+    codes_train = np.asarray(codes_train, np.float32)
+    codes_test = np.asarray(codes_test, np.float32)
+    if codes_train.ndim != 2 or codes_test.shape[1:] != codes_train.shape[1:]:
+        raise ValueError(
+            f"codes must be (N, latent_dim) for both sets; got {codes_train.shape} "
+            f"and {codes_test.shape}."
+        )
+    if len(codes_train) != len(y_train) or len(codes_test) != len(y_test):
+        raise ValueError("give one label per code, for both sets.")
+    mean = codes_train.mean(axis=0)
+    spread = codes_train.std(axis=0) + 1e-6
+    n_classes = int(max(np.max(y_train), np.max(y_test))) + 1
+    keras.utils.set_random_seed(seed)
+    classifier = keras.Sequential(
+        [keras.Input((codes_train.shape[1],)), keras.layers.Dense(n_classes)]
+    )
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    classifier.fit(
+        (codes_train - mean) / spread, y_train, batch_size=256, epochs=epochs, verbose=0
+    )
+    result = classifier.evaluate(
+        (codes_test - mean) / spread, y_test, verbose=0, return_dict=True
+    )
+    return float(result["accuracy"])

@@ -115,3 +115,19 @@ def build_decoder(
         h = layers.Dense(height * width * channels, dtype="float32", name="logits")(h)
         logits = layers.Reshape(tuple(image_shape), dtype="float32")(h)
     return keras.Model(z, logits, name=f"{architecture}_decoder")
+
+
+def build_critic(
+    architecture: str = "conv",
+    image_shape: Sequence[int] = IMAGE_SHAPE,
+    dtype: str | None = None,
+) -> keras.Model:
+    """Image -> one number: the encoder's network with a scalar output.
+
+    ACAI's critic, which guesses how much of a mix an image is (0 for a real
+    image, up to 0.5 for an even mix of two codes).
+    """
+    _check(1, architecture, image_shape)
+    encoder = build_encoder(1, architecture, image_shape, False, dtype)
+    score = layers.Reshape((), dtype="float32", name="score")(encoder.output)
+    return keras.Model(encoder.input, score, name=f"{architecture}_critic")

@@ -293,7 +293,9 @@ def loss_curves(
         ax.plot(epochs, history[term], label="train")
         if f"val_{term}" in history:
             ax.plot(epochs, history[f"val_{term}"], label="held-out")
-        ax.set_title(f"{term} (nats)")
+        # the likelihood terms are in nats; ACAI's critic scores are not
+        nats = term in ("loss", "reconstruction_loss", "kl_loss")
+        ax.set_title(f"{term} (nats)" if nats else term)
         ax.set_xlabel("epoch")
         ax.legend()
     return _finish(fig, title)

@@ -84,14 +84,18 @@ def test_sample_and_evaluate_work_on_a_saved_run(vae_run, tmp_path, capsys):
     assert "holds no model.keras" in capsys.readouterr().err
 
 
-def test_autoencoder_run_samples_from_its_codes_box(tmp_path):
-    out = tmp_path / "ae"
-    assert run("train", "--model", "ae", "--epochs", "1", "--out", str(out), *FAST) == 0
+@pytest.mark.parametrize("model", ["ae", "acai"])
+def test_autoencoder_runs_sample_from_their_codes_box(model, tmp_path):
+    out = tmp_path / model
+    options = ["--model", model, "--epochs", "1", "--out", str(out), *FAST]
+    assert run("train", *options) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     low, high = metrics["latent_box"]
     assert len(low) == 2 and all(a < b for a, b in zip(low, high, strict=True))
     assert "elbo" not in metrics
     assert run("sample", str(out), "--n", "8", "--out", str(tmp_path / "s.png")) == 0
+    if model == "acai":
+        assert {"adversarial_loss", "critic_loss"} <= set(metrics["test"])
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
