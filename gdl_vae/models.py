@@ -572,10 +572,8 @@ class ACAI(Autoencoder):
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        critic = keras.saving.deserialize_keras_object(config.pop("critic"))
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, critic, **config)
+        config["critic"] = keras.saving.deserialize_keras_object(config["critic"])
+        return super().from_config(config)
 
 
 def _compiled(model, learning_rate: float, steps_per_execution: int | None):
