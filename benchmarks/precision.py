@@ -10,40 +10,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
-import gdl_vae  # first: it imports TensorFlow without TensorFlow's log lines
+import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
 
 # isort: split
 import keras
 
-from gdl_vae.cli import _environment
+from gdl_vae.data import held_out_images
 from gdl_vae.precision import cpu_has_bfloat16
+from gdl_vae.runs import environment
+from gdl_vae.training import train
 
 RESULTS = Path(__file__).with_name("precision.json")
-
-
-class EpochTimer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.times = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self.start)
 
 
 def measure(policy: str, data, epochs: int, seed: int = 0) -> dict:
     keras.utils.set_random_seed(seed)
     vae = gdl_vae.build_vae(latent_dim=2, dtype_policy=policy, seed=seed)
-    timer = EpochTimer()
-    train = gdl_vae.make_dataset(data.x_train, 128, "dynamic", seed=seed)
-    vae.fit(train, epochs=epochs, callbacks=[timer], verbose=0)
-    held_out = gdl_vae.binarize(data.x_test, "dynamic", seed=0)
-    steady = timer.times[1:]
+    trained = train(vae, data.x_train, epochs=epochs, binarization="dynamic", seed=seed)
+    held_out = held_out_images(data.x_test, "dynamic", seed=0)
+    steady = trained.epoch_times[1:]
     return {
         "policy": policy,
         "seed": seed,
@@ -76,7 +64,7 @@ def main() -> None:
         "data_source": data.source,
         "picked_policy": picked,
         "rows": rows,
-        **_environment(),
+        **environment(),
     }
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{result['machine']}, {result['date']}; {args.epochs} epochs; {data.source}")

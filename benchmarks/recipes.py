@@ -26,14 +26,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import gdl_vae  # first: it imports TensorFlow without TensorFlow's log lines
+import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
 
 # isort: split
 import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from gdl_vae.layers import Sampling
+from gdl_vae.models.layers import Sampling
 
 IMAGE = (28, 28, 1)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import gdl_vae  # first: it imports TensorFlow without TensorFlow's log lines
+import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
 
 # isort: split
 import keras
@@ -40,12 +39,14 @@ import tensorflow as tf
 
 from benchmarks import recipes
 from benchmarks.recipes import Recipe
-from gdl_vae.cli import _environment
+from benchmarks.report import markdown, update_readme
+from gdl_vae.callbacks import KeepBest
+from gdl_vae.data import held_out_images
+from gdl_vae.runs import environment
+from gdl_vae.training import train as train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("throughput", "quality", "literature", "scale", "notebooks")
-README_START = "<!-- benchmarks:start (python -m benchmarks.run writes this) -->"
-README_END = "<!-- benchmarks:end -->"
 BURDA_2016 = {
     "what": "Burda, Grosse & Salakhutdinov 2016, Table 1: VAE, one stochastic "
     "layer (50 units), k=1 training, NLL estimated with k=5000",
@@ -68,6 +69,10 @@ class Settings:
     scale_epochs: int
     scale_train: int | None
     scale_test_iwae: int
+    scale_iwae_k: int
+    profile_repeats: int  # timed passes per layer in the throughput profile
+    notebooks: int | None  # how many notebooks to time (None: all)
+    notebook_modes: tuple[str, ...]  # "quick" and/or "full"
 
 
 FULL = Settings(
@@ -82,6 +87,10 @@ FULL = Settings(
     scale_epochs=10,
     scale_train=None,
     scale_test_iwae=2000,
+    scale_iwae_k=1000,
+    profile_repeats=20,
+    notebooks=None,
+    notebook_modes=("quick", "full"),
 )
 QUICK = Settings(
     n_train=1024,
@@ -95,70 +104,11 @@ QUICK = Settings(
     scale_epochs=1,
     scale_train=1024,
     scale_test_iwae=64,
+    scale_iwae_k=20,
+    profile_repeats=2,
+    notebooks=1,
+    notebook_modes=("quick",),
 )
-
-
-class Clock(keras.callbacks.Callback):
-    """Wall time per epoch and images seen; stops training when the budget is spent.
-
-    Keras calls on_train_batch_end once per steps_per_execution steps, with the
-    index of the last step, so images seen are counted from that index.
-    """
-
-    def __init__(self, n_images: int, batch_size: int, budget_s: float | None):
-        super().__init__()
-        self.n_images, self.batch_size, self.budget_s = n_images, batch_size, budget_s
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-        self.epoch_times: list[float] = []
-        self.images = 0
-        self.epoch_images = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-        self.epoch_images = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.epoch_images = min(self.n_images, (batch + 1) * self.batch_size)
-        if self.budget_s and time.perf_counter() - self.start >= self.budget_s:
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.images += self.epoch_images
-        self.epoch_images = 0
-        self.epoch_times.append(time.perf_counter() - self.epoch_start)
-
-    def on_train_end(self, logs=None):
-        self.images += self.epoch_images  # a partial epoch stopped by the budget
-        self.seconds = time.perf_counter() - self.start
-
-
-class KeepBest(keras.callbacks.Callback):
-    """Keep the weights with the best validation loss; restore them at the end.
-
-    Part of gdl_vae's recipes for equal-time training: a fast model that sees
-    the 8,000 offline images hundreds of times overfits, so the last weights are
-    not the best ones.
-    """
-
-    def __init__(self, x_val: np.ndarray):
-        super().__init__()
-        self.x_val = x_val
-
-    def on_train_begin(self, logs=None):
-        self.best, self.weights, self.best_epoch = math.inf, None, 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = self.model.evaluate(self.x_val, batch_size=500, verbose=0)
-        loss = float(loss[0] if isinstance(loss, list) else loss)
-        if loss < self.best:
-            self.best, self.weights = loss, self.model.get_weights()
-            self.best_epoch = epoch + 1
-
-    def on_train_end(self, logs=None):
-        if self.weights is not None:
-            self.model.set_weights(self.weights)
 
 
 def train(
@@ -181,24 +131,23 @@ def train(
         x_train = x_train[:-n_val]
         callbacks.append(KeepBest(x_val))
     model = recipe.build(seed=seed, **build_options)
-    pipeline = gdl_vae.make_dataset(x_train, recipe.batch_size, binarization, seed=seed)
-    clock = Clock(len(x_train), recipe.batch_size, budget_s)
-    model.fit(
-        pipeline,
-        epochs=epochs or 100_000,
-        callbacks=[clock, *callbacks],
-        shuffle=False,  # the pipeline shuffles
-        verbose=0,
+    trained = train_model(
+        model,
+        x_train,
+        epochs=epochs,
+        budget_s=budget_s,
+        batch_size=recipe.batch_size,
+        binarization=binarization,
+        seed=seed,
+        callbacks=callbacks,
     )
-    steady = clock.epoch_times[1:] or clock.epoch_times
-    per_epoch = float(np.median(steady))
     stats = {
         "train_images": len(x_train),
-        "epochs": round(clock.images / len(x_train), 2),
-        "train_seconds": round(clock.seconds, 1),
-        "first_epoch_seconds": round(clock.epoch_times[0], 2),
-        "seconds_per_epoch": round(per_epoch, 3),
-        "images_per_second": round(len(x_train) / per_epoch),
+        "epochs": round(trained.images / len(x_train), 2),
+        "train_seconds": round(trained.seconds, 1),
+        "first_epoch_seconds": round(trained.epoch_times[0], 2),
+        "seconds_per_epoch": round(trained.seconds_per_epoch, 3),
+        "images_per_second": round(len(x_train) / trained.seconds_per_epoch),
     }
     if keep_best:
         stats["kept_epoch"] = callbacks[0].best_epoch
@@ -219,11 +168,6 @@ def held_out(
         "iwae_images": min(iwae_images, len(x)),
         "eval_seconds": round(time.perf_counter() - start, 1),
     }
-
-
-def test_images(x: np.ndarray, binarization: str) -> np.ndarray:
-    """Held-out images as the protocol binarizes them (one fixed dynamic draw)."""
-    return gdl_vae.binarize(x, binarization, seed=0)
 
 
 # -- 1. throughput ---------------------------------------------------------
@@ -321,7 +265,7 @@ def pipeline_ms(x_train: np.ndarray, batch_size: int) -> float:
 
 
 def throughput(data, settings: Settings) -> dict:
-    x_test = test_images(data.x_test, "dynamic")
+    x_test = held_out_images(data.x_test, "dynamic")
     rows, models = [], {}
     for label, recipe, options in LADDER:
         model, stats = train(
@@ -352,7 +296,7 @@ def throughput(data, settings: Settings) -> dict:
     for row in rows:
         row["speedup"] = round(reference / row["seconds_per_epoch"], 2)
     batch = gdl_vae.binarize(data.x_train[:128], "dynamic", seed=0)
-    repeats = 20 if settings is FULL else 2
+    repeats = settings.profile_repeats
     profile = {
         name: layer_profile(models[recipe.name], batch, repeats)
         for name, recipe in (
@@ -385,7 +329,7 @@ QUALITY = (  # (recipe, gdl_vae's own recipe?)
 def quality(data, settings: Settings) -> dict:
     rows = []
     for binarization in ("dynamic", "static"):
-        x_test = test_images(data.x_test, binarization)
+        x_test = held_out_images(data.x_test, binarization)
         for recipe, ours in QUALITY:
             model, stats = train(
                 recipe,
@@ -452,7 +396,7 @@ def literature(data, settings: Settings) -> dict:
         budget_s=settings.literature_budget_s,
         keep_best=True,
     )
-    x_test = test_images(data.x_test, "dynamic")
+    x_test = held_out_images(data.x_test, "dynamic")
     scores = held_out(model, x_test, settings.literature_k, len(x_test))
     print(
         f"  {recipe.name}: {stats['epochs']} epochs, "
@@ -481,12 +425,12 @@ def scale(settings: Settings) -> dict:
         print(f"  skipped: {error}")
         return {"skipped": str(error)}
     x_train = data.x_train[: settings.scale_train]
-    x_test = test_images(data.x_test[: settings.n_test], "dynamic")
+    x_test = held_out_images(data.x_test[: settings.n_test], "dynamic")
     rows = []
     for recipe in (recipes.GDL_CONV, recipes.GDL_DENSE_32):
         model, stats = train(recipe, x_train, "dynamic", epochs=settings.scale_epochs)
         scores = held_out(
-            model, x_test, 1000 if settings is FULL else 20, settings.scale_test_iwae
+            model, x_test, settings.scale_iwae_k, settings.scale_test_iwae
         )
         rows.append({"recipe": recipe.name, **stats, **scores})
         print(
@@ -511,12 +455,9 @@ def notebooks(settings: Settings) -> dict:
     import nbformat
 
     rows = []
-    modes = ("quick", "full") if settings is FULL else ("quick",)
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if settings is not FULL:
-        paths = paths[:1]
-    for path in paths:
-        for mode in modes:
+    for path in paths[: settings.notebooks]:
+        for mode in settings.notebook_modes:
             os.environ["GDL_VAE_QUICK"] = "1" if mode == "quick" else "0"
             notebook = nbformat.read(path, as_version=4)
             client = nbclient.NotebookClient(
@@ -531,234 +472,6 @@ def notebooks(settings: Settings) -> dict:
             print(f"  {path.name} ({mode}): {seconds} s", flush=True)
     os.environ.pop("GDL_VAE_QUICK", None)
     return {"rows": rows}
-
-
-# -- report ------------------------------------------------------------------
-
-
-def _table(header: list[str], rows: list[list]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return [*lines, ""]
-
-
-def _minutes(seconds: float) -> str:
-    """90.4 -> "1 min 30 s", 600.2 -> "10 min", 48.1 -> "48 s"."""
-    minutes, rest = divmod(round(seconds), 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-
-
-TARGET_SPEEDUP = 2.5  # the throughput goal against the Keras example
-TARGET_NATS = 1.0  # ... with a held-out -ELBO no more than this much worse
-
-
-def summary(result: dict) -> list[str]:
-    """The headline comparisons, as Markdown bullets computed from the results."""
-    lines = []
-    if part := result.get("throughput"):
-        rows = part["rows"]
-        reference = [
-            r for r in rows if r["recipe"] == "keras_example" and not r["options"]
-        ]
-        elbo = float(np.mean([r["neg_elbo"] for r in reference]))
-        for label in ("gdl_vae conv (default)", "gdl_vae dense"):
-            row = next(r for r in rows if r["row"] == label)
-            worse = row["neg_elbo"] - elbo
-            met = row["speedup"] >= TARGET_SPEEDUP and worse <= TARGET_NATS
-            lines.append(
-                f"- {label} trains at **{row['speedup']:.2f}x** the Keras example's "
-                f"throughput, with a held-out -ELBO {abs(worse):.2f} nats "
-                f"{'higher (worse)' if worse > 0 else 'lower (better)'} after the "
-                f"same {part['epochs']} epochs: the goal of {TARGET_SPEEDUP}x at no "
-                f"more than {TARGET_NATS:g} nat worse is {'met' if met else 'missed'}."
-            )
-    if part := result.get("quality"):
-        wins = [v for v in part["verdicts"] if v["margin_nats"] > 0]
-        total = len(part["verdicts"])
-        lines.append(
-            f"- At equal time ({_minutes(part['budget_s'])} per recipe), gdl_vae's "
-            f"best recipe has the lower -IWAE in {len(wins)} of {total} "
-            "comparisons (per latent size and binarization; details below)."
-        )
-    if (part := result.get("literature")) and "neg_iwae" in part:
-        lines.append(
-            f"- Latent 32, dynamic binarization: NLL {part['neg_iwae']:.2f} nats "
-            f"(k={part['iwae_k']}) on {part['n_train']:,} training images, against "
-            f"{part['literature']['nll']} for Burda et al. 2016 on 60,000."
-        )
-    return [*lines, ""] if lines else []
-
-
-def markdown(result: dict) -> str:
-    """The results as Markdown, every figure with its data and machine."""
-    env = result["environment"]
-    v = env["versions"]
-    lines = [
-        f"Measured by `{result['command']}` on {env['date']}: {env['machine']}, "
-        f"{'GPU ' + ', '.join(env['gpus']) if env['gpus'] else 'no GPU'}; Python "
-        f"{v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, TFP "
-        f"{v['tensorflow_probability']}. Data: {result['data_source']}. Raw "
-        "figures: `benchmarks/results.json`. Held-out figures are in nats per "
-        "image (lower is better).",
-        "",
-        *summary(result),
-    ]
-    if part := result.get("throughput"):
-        rows = part["rows"]
-        lines += [
-            f"**Training throughput.** {part['epochs']} epochs of each recipe on "
-            f"the same {rows[0]['train_images']:,} dynamically binarized images, "
-            f"batch {part['batch_size']}, float32 unless the row says otherwise; "
-            "seconds per epoch are the median after the first (tracing) epoch; "
-            "speed is relative to the mean of the two keras_example rows.",
-            "",
-            *_table(
-                ["recipe", "s / epoch", "images / s", "speed", "held-out -ELBO"],
-                [
-                    [
-                        r["row"],
-                        r["seconds_per_epoch"],
-                        f"{r['images_per_second']:,}",
-                        f"{r['speedup']:.2f}x",
-                        r["neg_elbo"],
-                    ]
-                    for r in rows
-                ],
-            ),
-        ]
-        profile = part["profile"]
-        names = list(profile)
-        lines += [
-            f"Where a training step's time goes: milliseconds for the forward and "
-            f"backward pass of each layer on a batch of {part['profile_batch']} "
-            f"(the tf.data pipeline alone: {part['pipeline_ms_per_batch']} ms per "
-            "batch).",
-            "",
-        ]
-        for name in names:
-            lines += _table(
-                [f"{name}: layer (output shape)", "ms"],
-                [[f"{r['network']}: {r['layer']}", r["ms"]] for r in profile[name]],
-            )
-    if part := result.get("quality"):
-        lines += [
-            f"**Quality at equal time.** Each recipe trained for "
-            f"{_minutes(part['budget_s'])} of wall time on the same split; -IWAE "
-            f"is the importance-weighted bound with k={part['rows'][0]['iwae_k']} "
-            f"on the first {part['rows'][0]['iwae_images']:,} held-out images, "
-            "-ELBO uses all of them. gdl_vae's recipes keep the weights that did "
-            "best on a slice of the training split (1/16 of it).",
-            "",
-            *_table(
-                ["binarization", "recipe", "latent", "epochs", "-ELBO", "-IWAE"],
-                [
-                    [
-                        r["binarization"],
-                        f"**{r['recipe']}**" if r["gdl_vae"] else r["recipe"],
-                        r["latent_dim"],
-                        r["epochs"],
-                        r["neg_elbo"],
-                        r["neg_iwae"],
-                    ]
-                    for r in part["rows"]
-                ],
-            ),
-        ]
-        for verdict in part["verdicts"]:
-            margin = verdict["margin_nats"]
-            lines.append(
-                f"- {verdict['binarization']}, latent {verdict['latent_dim']}: "
-                f"{verdict['best_gdl_vae']} is "
-                + (
-                    f"{margin:.2f} nats better than the best reference "
-                    if margin > 0
-                    else f"{-margin:.2f} nats worse than the best reference "
-                )
-                + f"({verdict['best_reference']})."
-            )
-        lines.append("")
-    if part := result.get("literature"):
-        lit = part["literature"]
-        lines += [
-            f"**Against the literature.** {part['recipe']} "
-            f"(`{part['source']}`), dynamic binarization, trained for "
-            f"{_minutes(part['train_seconds'])} ({part['epochs']} epochs of "
-            f"{part['train_images']:,} images); NLL estimated with k="
-            f"{part['iwae_k']} on {part['iwae_images']:,} held-out images. "
-            f"{lit['what']}: {lit['nll']} nats on the standard 60,000 / 10,000 "
-            f"split. Data here: {part['data_source']}.",
-            "",
-            *_table(
-                ["recipe", "train images", "epochs", "-ELBO", "NLL (-IWAE)"],
-                [
-                    [
-                        part["recipe"],
-                        f"{part['train_images']:,}",
-                        part["epochs"],
-                        part["neg_elbo"],
-                        part["neg_iwae"],
-                    ],
-                    ["Burda et al. 2016, VAE", "60,000", "3,280", "-", lit["nll"]],
-                ],
-            ),
-        ]
-    if part := result.get("scale"):
-        if "skipped" in part:
-            lines += [f"**Fashion-MNIST.** Skipped: {part['skipped']}", ""]
-        else:
-            rows = part["rows"]
-            lines += [
-                f"**Scale: Fashion-MNIST.** {part['data_source']}; "
-                f"{part['n_train']:,} training images, dynamically binarized; "
-                f"-ELBO on all {part['n_test']:,} test images, -IWAE (k="
-                f"{rows[0]['iwae_k']}) on the first {rows[0]['iwae_images']:,}.",
-                "",
-                *_table(
-                    ["recipe", "epochs", "s / epoch", "images / s", "-ELBO", "-IWAE"],
-                    [
-                        [
-                            r["recipe"],
-                            r["epochs"],
-                            r["seconds_per_epoch"],
-                            f"{r['images_per_second']:,}",
-                            r["neg_elbo"],
-                            r["neg_iwae"],
-                        ]
-                        for r in rows
-                    ],
-                ),
-            ]
-    if part := result.get("notebooks"):
-        times: dict[str, dict] = {}
-        for r in part["rows"]:
-            times.setdefault(r["notebook"], {})[r["mode"]] = r["seconds"]
-        lines += [
-            "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
-            "and quick (`GDL_VAE_QUICK=1`) mode.",
-            "",
-            *_table(
-                ["notebook", "full", "quick"],
-                [
-                    [
-                        name,
-                        _minutes(t["full"]) if "full" in t else "-",
-                        _minutes(t.get("quick", 0)),
-                    ]
-                    for name, t in times.items()
-                ],
-            ),
-        ]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def update_readme(text: str, readme: Path = ROOT / "README.md") -> None:
-    """Put text between the README's benchmark markers."""
-    content = readme.read_text()
-    start, end = content.index(README_START), content.index(README_END)
-    block = f"{README_START}\n\n{text}\n"
-    readme.write_text(content[:start] + block + content[end:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -796,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
             settings=asdict(settings),
             data_source=f"{data.source}; {len(data.x_train):,} training, "
             f"{len(data.x_test):,} held-out images",
-            environment=_environment(),
+            environment=environment(),
         )
     runners = {
         "throughput": lambda: throughput(data, settings),

@@ -1,45 +1,47 @@
-"""gdl_vae: autoencoders, VAEs and generation with Keras 3 and TF Probability."""
+"""gdl_vae: autoencoders, VAEs and generation with Keras 3 and TF Probability.
 
-from gdl_vae._quiet import import_tensorflow
+Importing the package is cheap: each name below is imported on first use, and
+TensorFlow, whoever imports it first, comes without its start-up log lines.
+"""
 
-import_tensorflow()
+from gdl_vae import _quiet
+from gdl_vae._lazy import lazy_exports
 
-from gdl_vae.classifier import DigitClassifier, train_digit_classifier  # noqa: E402
-from gdl_vae.data import Dataset, binarize, load_dataset, make_dataset  # noqa: E402
-from gdl_vae.layers import Sampling  # noqa: E402
-from gdl_vae.models import (  # noqa: E402
-    ACAI,
-    VAE,
-    Autoencoder,
-    KLWarmup,
-    ProgressLog,
-    build_acai,
-    build_autoencoder,
-    build_vae,
-)
-from gdl_vae.networks import build_critic, build_decoder, build_encoder  # noqa: E402
-from gdl_vae.precision import best_policy  # noqa: E402
+_quiet.install()
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ACAI",
-    "VAE",
-    "Autoencoder",
-    "Dataset",
-    "DigitClassifier",
-    "KLWarmup",
-    "ProgressLog",
-    "Sampling",
-    "best_policy",
-    "binarize",
-    "build_acai",
-    "build_autoencoder",
-    "build_critic",
-    "build_decoder",
-    "build_encoder",
-    "build_vae",
-    "load_dataset",
-    "make_dataset",
-    "train_digit_classifier",
-]
+_EXPORTS = {
+    "ACAI": "gdl_vae.models",
+    "VAE": "gdl_vae.models",
+    "Autoencoder": "gdl_vae.models",
+    "LatentModel": "gdl_vae.models",
+    "Sampling": "gdl_vae.models",
+    "build_acai": "gdl_vae.models",
+    "build_autoencoder": "gdl_vae.models",
+    "build_critic": "gdl_vae.models",
+    "build_decoder": "gdl_vae.models",
+    "build_encoder": "gdl_vae.models",
+    "build_model": "gdl_vae.models",
+    "build_vae": "gdl_vae.models",
+    "load_model": "gdl_vae.models",
+    "Dataset": "gdl_vae.data",
+    "binarize": "gdl_vae.data",
+    "held_out_images": "gdl_vae.data",
+    "load_dataset": "gdl_vae.data",
+    "make_dataset": "gdl_vae.data",
+    "EpochClock": "gdl_vae.callbacks",
+    "KLWarmup": "gdl_vae.callbacks",
+    "ProgressLog": "gdl_vae.callbacks",
+    "Trained": "gdl_vae.training",
+    "train": "gdl_vae.training",
+    "DigitClassifier": "gdl_vae.classifier",
+    "train_digit_classifier": "gdl_vae.classifier",
+    "best_policy": "gdl_vae.precision",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

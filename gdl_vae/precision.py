@@ -10,7 +10,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+from gdl_vae.models.registry import DTYPE_POLICIES
+
+POLICIES = DTYPE_POLICIES
 
 
 def _cpu_flags(cpuinfo: str | None) -> set[str]:
@@ -54,6 +56,7 @@ def resolve_policy(policy: str | None) -> str | None:
         return best_policy()
     if policy is not None and policy not in POLICIES:
         raise ValueError(
-            f"precision must be 'auto' or one of {', '.join(POLICIES)}; got {policy!r}."
+            f"dtype_policy must be 'auto' or one of {', '.join(POLICIES)}; got "
+            f"{policy!r}."
         )
     return policy

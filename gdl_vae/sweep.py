@@ -13,31 +13,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 
-from gdl_vae.data import binarize, make_dataset
-from gdl_vae.evaluation import (
-    continuity,
-    direction_changes,
-    kl_parts,
-    nearer_training_share,
-)
-from gdl_vae.latent import active_units, matched_gaussian
-from gdl_vae.models import VAE
-
-
-@dataclass
-class Trained:
-    """A trained model with its per-epoch losses and its training time."""
-
-    model: keras.Model
-    history: dict[str, list[float]] = field(default_factory=dict)
-    seconds: float = 0.0
+from gdl_vae.data.pipeline import held_out_images
+from gdl_vae.evaluation import continuity, direction_changes, nearer_training_share
+from gdl_vae.latent import active_units
+from gdl_vae.models.bounds import kl_parts
+from gdl_vae.training import Trained, epochs_for, train
 
 
 @contextlib.contextmanager
@@ -74,33 +59,31 @@ def train_models(
     """
     if not builders:
         raise ValueError("builders is empty: name at least one model to train.")
-    epochs = max(1, round(images_seen / len(x_train)))
+    epochs = epochs_for(images_seen, len(x_train))
     trained = {}
     for name, build in builders.items():
         keras.utils.set_random_seed(seed)
         model = build()
-        pipeline = make_dataset(x_train, batch_size, binarization, seed=seed)
-        start = time.perf_counter()
         with _expected_retracing():
-            history = model.fit(
-                pipeline,
+            trained[name] = train(
+                model,
+                x_train,
                 epochs=epochs,
+                batch_size=batch_size,
+                binarization=binarization,
+                seed=seed,
                 callbacks=list((callbacks or {}).get(name, [])),
-                verbose=0,
-            ).history
-        seconds = time.perf_counter() - start
-        trained[name] = Trained(model, history, seconds)
-        if verbose:
-            print(
-                f"{name}: {epochs} epochs, loss {history['loss'][-1]:.2f} "
-                f"({seconds:.0f} s)"
             )
+        if verbose:
+            loss = trained[name].history["loss"][-1]
+            seconds = trained[name].seconds
+            print(f"{name}: {epochs} epochs, loss {loss:.2f} ({seconds:.0f} s)")
     return trained
 
 
 def _likelihood_terms(model, x: np.ndarray, seed: int) -> dict[str, float]:
-    """Reconstruction term and, for a VAE, KL and negative ELBO (nats per image)."""
-    if not isinstance(model, VAE):
+    """Reconstruction term and, for a model with a bound, KL and negative ELBO."""
+    if not model.has_bound:
         result = model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
         return {"reconstruction": float(result["reconstruction_loss"])}
     kl = kl_parts(model, x)
@@ -135,17 +118,17 @@ def measure(
       held-out codes (see evaluation.continuity); direction_change, the RMS
       pixel change for a step of `step` times the codes' RMS spread in a random
       direction.
-    Completeness, on n_samples latent samples (a VAE's prior N(0, I); for an
-      autoencoder, the Gaussian fitted to its codes): recognised (share the
-      judge calls a digit, if a judge is given); nearer_train (share of decoded
+    Completeness, on n_samples latent samples (model.latent_samples: a VAE's
+      prior N(0, I); for an autoencoder, the Gaussian fitted to its codes):
+      recognised (share the judge calls a digit, if a judge is given);
+      nearer_train (share of decoded
       samples nearer to a training image than to any held-out one, with as
       many of each: 0.5 without memorisation, see
       evaluation.nearer_training_share).
     """
-    held_out = binarize(x_test, binarization, seed=seed) if binarization else x_test
+    held_out = held_out_images(x_test, binarization, seed=seed)
     n = min(len(x_train), len(x_test))
-    seen = x_train[:n]
-    seen = binarize(seen, binarization, seed=seed) if binarization else seen
+    seen = held_out_images(x_train[:n], binarization, seed=seed)
     rng = np.random.default_rng(seed)
     pairs = rng.integers(0, len(held_out), size=(n_paths, 2))
     rows = []
@@ -153,7 +136,7 @@ def measure(
         row = {"model": name}
         test_terms = _likelihood_terms(model, held_out, seed)
         train_terms = _likelihood_terms(model, seen, seed)
-        key = "neg_elbo" if isinstance(model, VAE) else "reconstruction"
+        key = "neg_elbo" if model.has_bound else "reconstruction"
         row.update(test_terms)
         row["gap"] = test_terms[key] - train_terms[key]
 
@@ -165,22 +148,12 @@ def measure(
             direction_changes(model, codes[:n_paths], step * spread, seed=seed).mean()
         )
 
-        if isinstance(model, VAE):
-            z = _standard_normal(n_samples, model.latent_dim, seed)
-        else:
-            z = matched_gaussian(codes, n_samples, seed=seed)
-        samples = model.decode_mean(z)
+        samples = model.decode_mean(model.latent_samples(n_samples, seed, codes))
         if judge is not None:
             row["recognised"] = float(np.mean(judge.recognised(samples)))
         row["nearer_train"] = nearer_training_share(samples, x_train[:n], x_test[:n])
         rows.append(row)
     return rows
-
-
-def _standard_normal(n: int, latent_dim: int, seed: int | None) -> np.ndarray:
-    """n draws from N(0, I) in latent_dim dimensions, as float32, (n, latent_dim)."""
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
 
 def mean_term_share(

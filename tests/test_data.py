@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import data
+from gdl_vae.data import checks, sources, specs
 
-SHIPPED = data.REPO_DATA_DIR / "mnist"
+SHIPPED = sources.REPO_DATA_DIR / "mnist"
 
 
 def test_offline_mnist_falls_back_to_the_test_set_split_8000_2000(offline):
@@ -24,7 +24,7 @@ def test_offline_mnist_falls_back_to_the_test_set_split_8000_2000(offline):
     assert y_train.dtype == np.int64 and set(y_test) == set(range(10))
     assert "8,000 train / 2,000 test" in ds.source and "offline fallback" in ds.source
     # The held-out images are every fifth test image, in order.
-    raw = data.read_idx(SHIPPED / data.TEST_IMAGES, "mnist")
+    raw = sources.read_idx(SHIPPED / specs.TEST_IMAGES, "mnist")
     np.testing.assert_array_equal(x_test[:3, ..., 0] * 255, raw[[4, 9, 14]])
     np.testing.assert_array_equal(x_train[:4, ..., 0] * 255, raw[[0, 1, 2, 3]])
     # Label counts of the shipped set (data/mnist/README.md) survive the split.
@@ -41,7 +41,7 @@ def test_named_directory_comes_first_and_is_reported(tmp_path):
 
 def test_truncated_file_is_named_with_its_mismatch(tmp_path):
     shutil.copytree(SHIPPED, tmp_path / "mnist")
-    path = tmp_path / "mnist" / data.TEST_IMAGES
+    path = tmp_path / "mnist" / specs.TEST_IMAGES
     path.write_bytes(path.read_bytes()[:100_000])
     with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz is damaged.*md5"):
         gdl_vae.load_dataset("mnist", data_dir=tmp_path)
@@ -49,7 +49,7 @@ def test_truncated_file_is_named_with_its_mismatch(tmp_path):
 
 def test_altered_file_is_named_with_its_mismatch(tmp_path):
     shutil.copytree(SHIPPED, tmp_path / "mnist")
-    path = tmp_path / "mnist" / data.TEST_LABELS
+    path = tmp_path / "mnist" / specs.TEST_LABELS
     raw = bytearray(gzip.decompress(path.read_bytes()))
     raw[100] = (raw[100] + 1) % 10  # one label changed, still a valid gzip file
     path.write_bytes(gzip.compress(bytes(raw)))
@@ -75,14 +75,14 @@ def test_download_from_a_silent_server_gives_up_within_the_timeout(
     url = f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz"
     start = time.perf_counter()
     try:
-        assert not data.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
+        assert not sources.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
     finally:
         server.close()
     assert time.perf_counter() - start < 3.0
     assert not (tmp_path / "mnist.npz").exists()
     # A failed address is not tried again in this process.
     start = time.perf_counter()
-    assert not data.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
+    assert not sources.download(url, tmp_path / "mnist.npz", "mnist", timeout=1.0)
     assert time.perf_counter() - start < 0.1
 
 
@@ -103,14 +103,15 @@ def test_download_with_a_wrong_checksum_is_discarded(monkeypatch, tmp_path):
     url = f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
     try:
         with pytest.warns(UserWarning, match="does not match its published checksum"):
-            assert not data.download(url, tmp_path / "mnist.npz", "mnist")
+            assert not sources.download(url, tmp_path / "mnist.npz", "mnist")
     finally:
         server.shutdown()
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(
-    not data.DEBIAN_FASHION_MNIST_DIR.is_dir(), reason="dataset-fashion-mnist absent"
+    not specs.SPECS["fashion_mnist"].system_dirs[0][0].is_dir(),
+    reason="dataset-fashion-mnist absent",
 )
 def test_fashion_mnist_comes_from_debian_offline():
     ds = gdl_vae.load_dataset("fashion_mnist")
@@ -196,7 +197,7 @@ def test_drop_remainder_gives_every_batch_the_same_static_shape(mnist):
 )
 def test_bad_images_raise_a_value_error_with_the_fix(mnist, make, message):
     with pytest.raises(ValueError, match=message):
-        data.check_images(make(mnist.x_test[:4]))
+        checks.check_images(make(mnist.x_test[:4]))
 
 
 def test_pipeline_options_are_checked(mnist):
@@ -207,3 +208,25 @@ def test_pipeline_options_are_checked(mnist):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gdl_vae.make_dataset(mnist.x_test[:4])
+
+
+def test_load_dataset_can_leave_the_fallback_warning_to_the_caller(offline):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = gdl_vae.load_dataset("mnist", warn=False)
+    assert "offline fallback" in data.source
+    with pytest.warns(UserWarning, match="offline fallback"):
+        gdl_vae.load_dataset("mnist")
+
+
+def test_held_out_images_are_seen_as_the_model_was_trained(mnist):
+    x = mnist.x_test[:50]
+    fixed = gdl_vae.held_out_images(x, "dynamic")
+    np.testing.assert_array_equal(fixed, gdl_vae.held_out_images(x, "dynamic"))
+    assert set(np.unique(fixed)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(
+        gdl_vae.held_out_images(x, "static"), gdl_vae.binarize(x, "static")
+    )
+    assert gdl_vae.held_out_images(x, None) is x  # None: grey levels, the one spelling
+    with pytest.raises(ValueError, match="'dynamic', 'static' or None"):
+        gdl_vae.held_out_images(x, "none")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gdl_vae import evaluation, latent
+from gdl_vae import latent
 
 
 def test_latent_grid_sits_at_normal_quantiles():
@@ -128,40 +128,12 @@ def test_class_means():
         latent.class_means(codes, np.array([0, 0, 2, 2]))
 
 
-class _Decoder:
-    """A stand-in model whose decode_mean is a fixed function of z."""
-
-    image_shape = (2, 2, 1)
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def decode_mean(self, z):
-        return np.stack([self.fn(v) for v in z]).reshape(-1, *self.image_shape)
-
-
-def test_continuity_of_a_linear_decoder_is_perfectly_even():
-    model = _Decoder(lambda v: np.array([v[0], v[1], 0.0, 0.0]))
-    start, end = np.zeros((3, 2)), np.array([[1.0, 0], [0, 1], [1, 1]])
-    result = evaluation.continuity(model, start, end, frames=11)
-    assert result["largest_step_share"] == pytest.approx(0.1)
-    assert result["path_ratio"] == pytest.approx(1.0)
-    steps = evaluation.step_changes(model, start, end, frames=11)
-    assert steps.shape == (3, 10)
-    np.testing.assert_allclose(steps, steps[:, :1] * np.ones((1, 10)), rtol=1e-5)
-
-
-def test_continuity_of_a_jumping_decoder_is_one_jump():
-    model = _Decoder(lambda v: np.full(4, float(v[0] > 0.5)))
-    result = evaluation.continuity(model, np.zeros((1, 2)), np.ones((1, 2)), frames=10)
-    assert result["largest_step_share"] == pytest.approx(1.0)
-    assert result["path_ratio"] == pytest.approx(1.0)
-
-
-def test_continuity_sees_a_detour():
-    # Out to 1 and back to 0 in pixel 0 while pixel 1 goes 0 -> 1.
-    model = _Decoder(lambda v: np.array([math.sin(math.pi * v[0]), v[0], 0, 0]))
-    result = evaluation.continuity(model, np.zeros((1, 2)), np.ones((1, 2)), frames=201)
-    # Length of the curve (sin(pi t), t), integral of sqrt(1 + pi^2 cos^2(pi t))
-    # over [0, 1], over the direct distance 1.
-    assert result["path_ratio"] == pytest.approx(2.3049, abs=1e-3)
+def test_active_units_count_dimensions_whose_means_vary():
+    rng = np.random.default_rng(0)
+    codes = np.concatenate(
+        [rng.normal(size=(500, 3)), 0.01 * rng.normal(size=(500, 2))], axis=1
+    )
+    assert latent.active_units(codes) == 3
+    assert latent.active_units(codes, threshold=1e-6) == 5
+    with pytest.raises(ValueError, match="codes must be"):
+        latent.active_units(codes[0])

@@ -1,12 +1,8 @@
 """Figures: each helper returns a Figure that notebooks display as a PNG."""
 
-import warnings
-
-import keras
 import numpy as np
 import pytest
 
-import gdl_vae
 from gdl_vae import latent, plotting
 
 PNG = b"\x89PNG"
@@ -86,44 +82,3 @@ def test_pictures_of_the_plane_need_2d_points():
         plotting.latent_scatter(np.zeros((5, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="n \\* n images"):
         plotting.manifold(np.zeros((5, 28, 28, 1)), np.zeros((5, 2)))
-
-
-def test_progress_log_prints_every_few_epochs_and_the_last(binary, capsys):
-    keras.utils.set_random_seed(0)
-    ae = gdl_vae.build_autoencoder(latent_dim=2, architecture="dense")
-    ae.fit(
-        binary[0][:200], epochs=5, batch_size=100, verbose=0,
-        callbacks=[gdl_vae.ProgressLog(every=2)],
-    )  # fmt: skip
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == [
-        "epoch 2/5",
-        "epoch 4/5",
-        "epoch 5/5",
-    ]
-    assert "reconstruction_loss" in lines[0] and lines[0].endswith("s/epoch)")
-    with pytest.raises(ValueError):
-        gdl_vae.ProgressLog(every=0)
-
-
-def test_codes_and_decode_mean_agree_for_both_models(trained_vae, binary):
-    x = binary[1][:10]
-    q = trained_vae.encode(x)
-    np.testing.assert_allclose(trained_vae.codes(x), q.mean().numpy())
-    z = trained_vae.codes(x)
-    np.testing.assert_allclose(
-        trained_vae.decode_mean(z), trained_vae.decode(z).mean().numpy(), atol=1e-6
-    )
-    np.testing.assert_allclose(trained_vae.reconstruct(x), trained_vae.decode_mean(z))
-    ae = gdl_vae.build_autoencoder(latent_dim=2, architecture="dense")
-    np.testing.assert_array_equal(ae.codes(x), ae.encode(x))
-    np.testing.assert_array_equal(ae.decode_mean(ae.codes(x)), ae.reconstruct(x))
-
-
-def test_load_dataset_can_leave_the_fallback_warning_to_the_caller(offline):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        data = gdl_vae.load_dataset("mnist", warn=False)
-    assert "offline fallback" in data.source
-    with pytest.warns(UserWarning, match="offline fallback"):
-        gdl_vae.load_dataset("mnist")

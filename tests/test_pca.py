@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import linear
+from gdl_vae import pca
 
 
 def _low_rank(n=400, d=30, k=3, seed=0):
@@ -17,32 +17,32 @@ def _low_rank(n=400, d=30, k=3, seed=0):
 
 def test_pca_finds_the_subspace_and_its_error_is_the_discarded_variance():
     x, basis = _low_rank()
-    fitted = linear.pca(x, 3)
+    fitted = pca.fit(x, 3)
     np.testing.assert_allclose(
         fitted.components @ fitted.components.T, np.eye(3), atol=1e-9
     )
-    assert linear.principal_angles(fitted.components.T, basis).max() < 1.0
+    assert pca.principal_angles(fitted.components.T, basis).max() < 1.0
     assert np.all(np.diff(fitted.variance) <= 0)
-    full = linear.pca(x, 30)
+    full = pca.fit(x, 30)
     discarded = full.variance[2:].sum() * (len(x) - 1) / len(x)
-    two = linear.pca(x, 2)
-    assert linear.squared_error(x, two.reconstruct(x)) == pytest.approx(
+    two = pca.fit(x, 2)
+    assert pca.squared_error(x, two.reconstruct(x)) == pytest.approx(
         discarded, rel=1e-6
     )
     with pytest.raises(ValueError, match="k must be between 1 and 30"):
-        linear.pca(x, 31)
+        pca.fit(x, 31)
 
 
 def test_principal_angles_ignore_the_basis_and_see_orthogonality():
     rng = np.random.default_rng(1)
     basis = rng.normal(size=(10, 3))
     mixed = basis @ rng.normal(size=(3, 3))  # another basis of the same subspace
-    np.testing.assert_allclose(linear.principal_angles(basis, mixed), 0.0, atol=1e-5)
+    np.testing.assert_allclose(pca.principal_angles(basis, mixed), 0.0, atol=1e-5)
     e = np.eye(10)
-    angles = linear.principal_angles(e[:, :2], e[:, 1:3])
+    angles = pca.principal_angles(e[:, :2], e[:, 1:3])
     np.testing.assert_allclose(angles, [0.0, 90.0], atol=1e-6)
     with pytest.raises(ValueError, match="bases of the same space"):
-        linear.principal_angles(e[:, :2], np.ones((9, 2)))
+        pca.principal_angles(e[:, :2], np.ones((9, 2)))
 
 
 def test_linear_autoencoder_reaches_pca_and_spans_its_subspace(mnist):
@@ -51,19 +51,19 @@ def test_linear_autoencoder_reaches_pca_and_spans_its_subspace(mnist):
         4, "linear", reconstruction="mse", learning_rate=3e-3
     )
     model.fit(x, batch_size=128, epochs=60, verbose=0)
-    fitted = linear.pca(x, 4)
-    pca_error = linear.squared_error(x, fitted.reconstruct(x))
-    ae_error = linear.squared_error(x, model.reconstruct(x))
+    fitted = pca.fit(x, 4)
+    pca_error = pca.squared_error(x, fitted.reconstruct(x))
+    ae_error = pca.squared_error(x, model.reconstruct(x))
     assert pca_error <= ae_error < 1.05 * pca_error
-    basis = linear.decoder_basis(model)
+    basis = pca.decoder_basis(model)
     assert basis.shape == (784, 4)
-    angles = linear.principal_angles(basis, fitted.components.T)
+    angles = pca.principal_angles(basis, fitted.components.T)
     # The error converges before the subspace does: the direction with the
     # smallest eigenvalue gap is the last to settle (60 epochs: about 11 degrees).
     assert angles[:3].max() < 3.0 and angles.max() < 20.0
     random = np.random.default_rng(0).normal(size=basis.shape)
-    assert linear.principal_angles(random, fitted.components.T).max() > 80.0
-    mixing = linear.explained_in_basis(basis, fitted.components)
+    assert pca.principal_angles(random, fitted.components.T).max() > 80.0
+    mixing = pca.explained_in_basis(basis, fitted.components)
     off_diagonal = mixing - np.diag(np.diag(mixing))
     assert np.abs(off_diagonal).max() > 0.1 * np.abs(mixing).max()  # a mixture
 
@@ -75,17 +75,17 @@ def test_mse_autoencoder_outputs_images_directly(binary):
     raw = model.decoder(model.encoder(x)).numpy()
     np.testing.assert_allclose(out, raw, rtol=1e-6)  # no sigmoid
     loss = float(model.loss_terms(x)["reconstruction_loss"])
-    assert loss == pytest.approx(linear.squared_error(x, raw), rel=1e-5)
+    assert loss == pytest.approx(pca.squared_error(x, raw), rel=1e-5)
     with pytest.raises(ValueError, match="a VAE's likelihood is Bernoulli"):
         gdl_vae.VAE(model.encoder, model.decoder, reconstruction="mse")
     with pytest.raises(ValueError, match="decoder_basis needs a linear decoder"):
-        linear.decoder_basis(gdl_vae.build_autoencoder(2, "dense"))
+        pca.decoder_basis(gdl_vae.build_autoencoder(2, "dense"))
 
 
 def test_components_come_back_from_any_basis_of_the_subspace():
     x, _ = _low_rank()
-    fitted = linear.pca(x, 3)
+    fitted = pca.fit(x, 3)
     mixed = fitted.components.T @ np.random.default_rng(2).normal(size=(3, 3))
-    recovered = linear.components_from_basis(x, mixed)
+    recovered = pca.components_from_basis(x, mixed)
     cosines = np.abs(np.sum(recovered * fitted.components, axis=1))
     np.testing.assert_allclose(cosines, 1.0, atol=1e-8)

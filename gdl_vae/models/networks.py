@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from gdl_vae.data import IMAGE_SHAPE
+from gdl_vae.data.specs import IMAGE_SHAPE
+from gdl_vae.models.registry import ARCHITECTURES
 
-ARCHITECTURES = ("conv", "dense", "linear")
 CONV_FILTERS = (32, 64)
 HIDDEN_UNITS = 256
 DENSE_UNITS = (512, 256)

@@ -42,7 +42,7 @@ def _flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-def pca(x: np.ndarray, k: int) -> PCA:
+def fit(x: np.ndarray, k: int) -> PCA:
     """PCA of images x by the SVD of the centred data matrix."""
     flat = _flat(x)
     if not 1 <= k <= min(flat.shape):

@@ -1,0 +1,30 @@
+# The two commands of the README. Each sets up .venv (Python 3.10+) if needed.
+#   make train   train the default VAE on the shipped data, with its figures
+#   make test    lint, the package's tests and the notebooks (nbval, quick),
+#                the benchmark's smoke test, and the notebooks from a wheel
+# ARGS passes options to gdl-vae train: make train ARGS="--model ae --epochs 5"
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: setup train test lint clean
+
+setup:
+	@bash tools/venv.sh $(VENV)
+
+train: setup
+	$(BIN)/gdl-vae train $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+	$(BIN)/python -m benchmarks.run --quick >/dev/null
+	@echo "benchmarks: quick run passed"
+	bash tests/notebooks_from_wheel.sh
+
+clean:
+	rm -rf $(VENV) runs build dist *.egg-info .pytest_cache .ruff_cache

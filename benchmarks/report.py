@@ -1,0 +1,241 @@
+"""The benchmark's results as Markdown, and the README block they fill.
+
+`markdown(result)` turns results.json into the text of results.md;
+`update_readme(text)` puts it between the README's benchmark markers. Every
+sentence with a verdict (goal met or missed, wins) is computed from the numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+README_START = "<!-- benchmarks:start (python -m benchmarks.run writes this) -->"
+README_END = "<!-- benchmarks:end -->"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def minutes(seconds: float) -> str:
+    """90.4 -> "1 min 30 s", 600.2 -> "10 min", 48.1 -> "48 s"."""
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+TARGET_SPEEDUP = 2.5  # the throughput goal against the Keras example
+TARGET_NATS = 1.0  # ... with a held-out -ELBO no more than this much worse
+
+
+def summary(result: dict) -> list[str]:
+    """The headline comparisons, as Markdown bullets computed from the results."""
+    lines = []
+    if part := result.get("throughput"):
+        rows = part["rows"]
+        reference = [
+            r for r in rows if r["recipe"] == "keras_example" and not r["options"]
+        ]
+        elbo = float(np.mean([r["neg_elbo"] for r in reference]))
+        for label in ("gdl_vae conv (default)", "gdl_vae dense"):
+            row = next(r for r in rows if r["row"] == label)
+            worse = row["neg_elbo"] - elbo
+            met = row["speedup"] >= TARGET_SPEEDUP and worse <= TARGET_NATS
+            lines.append(
+                f"- {label} trains at **{row['speedup']:.2f}x** the Keras example's "
+                f"throughput, with a held-out -ELBO {abs(worse):.2f} nats "
+                f"{'higher (worse)' if worse > 0 else 'lower (better)'} after the "
+                f"same {part['epochs']} epochs: the goal of {TARGET_SPEEDUP}x at no "
+                f"more than {TARGET_NATS:g} nat worse is {'met' if met else 'missed'}."
+            )
+    if part := result.get("quality"):
+        wins = [v for v in part["verdicts"] if v["margin_nats"] > 0]
+        total = len(part["verdicts"])
+        lines.append(
+            f"- At equal time ({minutes(part['budget_s'])} per recipe), gdl_vae's "
+            f"best recipe has the lower -IWAE in {len(wins)} of {total} "
+            "comparisons (per latent size and binarization; details below)."
+        )
+    if (part := result.get("literature")) and "neg_iwae" in part:
+        lines.append(
+            f"- Latent 32, dynamic binarization: NLL {part['neg_iwae']:.2f} nats "
+            f"(k={part['iwae_k']}) on {part['n_train']:,} training images, against "
+            f"{part['literature']['nll']} for Burda et al. 2016 on 60,000."
+        )
+    return [*lines, ""] if lines else []
+
+
+def markdown(result: dict) -> str:
+    """The results as Markdown, every figure with its data and machine."""
+    env = result["environment"]
+    v = env["versions"]
+    lines = [
+        f"Measured by `{result['command']}` on {env['date']}: {env['machine']}, "
+        f"{'GPU ' + ', '.join(env['gpus']) if env['gpus'] else 'no GPU'}; Python "
+        f"{v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, TFP "
+        f"{v['tensorflow_probability']}. Data: {result['data_source']}. Raw "
+        "figures: `benchmarks/results.json`. Held-out figures are in nats per "
+        "image (lower is better).",
+        "",
+        *summary(result),
+    ]
+    if part := result.get("throughput"):
+        rows = part["rows"]
+        lines += [
+            f"**Training throughput.** {part['epochs']} epochs of each recipe on "
+            f"the same {rows[0]['train_images']:,} dynamically binarized images, "
+            f"batch {part['batch_size']}, float32 unless the row says otherwise; "
+            "seconds per epoch are the median after the first (tracing) epoch; "
+            "speed is relative to the mean of the two keras_example rows.",
+            "",
+            *_table(
+                ["recipe", "s / epoch", "images / s", "speed", "held-out -ELBO"],
+                [
+                    [
+                        r["row"],
+                        r["seconds_per_epoch"],
+                        f"{r['images_per_second']:,}",
+                        f"{r['speedup']:.2f}x",
+                        r["neg_elbo"],
+                    ]
+                    for r in rows
+                ],
+            ),
+        ]
+        profile = part["profile"]
+        names = list(profile)
+        lines += [
+            f"Where a training step's time goes: milliseconds for the forward and "
+            f"backward pass of each layer on a batch of {part['profile_batch']} "
+            f"(the tf.data pipeline alone: {part['pipeline_ms_per_batch']} ms per "
+            "batch).",
+            "",
+        ]
+        for name in names:
+            lines += _table(
+                [f"{name}: layer (output shape)", "ms"],
+                [[f"{r['network']}: {r['layer']}", r["ms"]] for r in profile[name]],
+            )
+    if part := result.get("quality"):
+        lines += [
+            f"**Quality at equal time.** Each recipe trained for "
+            f"{minutes(part['budget_s'])} of wall time on the same split; -IWAE "
+            f"is the importance-weighted bound with k={part['rows'][0]['iwae_k']} "
+            f"on the first {part['rows'][0]['iwae_images']:,} held-out images, "
+            "-ELBO uses all of them. gdl_vae's recipes keep the weights that did "
+            "best on a slice of the training split (1/16 of it).",
+            "",
+            *_table(
+                ["binarization", "recipe", "latent", "epochs", "-ELBO", "-IWAE"],
+                [
+                    [
+                        r["binarization"],
+                        f"**{r['recipe']}**" if r["gdl_vae"] else r["recipe"],
+                        r["latent_dim"],
+                        r["epochs"],
+                        r["neg_elbo"],
+                        r["neg_iwae"],
+                    ]
+                    for r in part["rows"]
+                ],
+            ),
+        ]
+        for verdict in part["verdicts"]:
+            margin = verdict["margin_nats"]
+            lines.append(
+                f"- {verdict['binarization']}, latent {verdict['latent_dim']}: "
+                f"{verdict['best_gdl_vae']} is "
+                + (
+                    f"{margin:.2f} nats better than the best reference "
+                    if margin > 0
+                    else f"{-margin:.2f} nats worse than the best reference "
+                )
+                + f"({verdict['best_reference']})."
+            )
+        lines.append("")
+    if part := result.get("literature"):
+        lit = part["literature"]
+        lines += [
+            f"**Against the literature.** {part['recipe']} "
+            f"(`{part['source']}`), dynamic binarization, trained for "
+            f"{minutes(part['train_seconds'])} ({part['epochs']} epochs of "
+            f"{part['train_images']:,} images); NLL estimated with k="
+            f"{part['iwae_k']} on {part['iwae_images']:,} held-out images. "
+            f"{lit['what']}: {lit['nll']} nats on the standard 60,000 / 10,000 "
+            f"split. Data here: {part['data_source']}.",
+            "",
+            *_table(
+                ["recipe", "train images", "epochs", "-ELBO", "NLL (-IWAE)"],
+                [
+                    [
+                        part["recipe"],
+                        f"{part['train_images']:,}",
+                        part["epochs"],
+                        part["neg_elbo"],
+                        part["neg_iwae"],
+                    ],
+                    ["Burda et al. 2016, VAE", "60,000", "3,280", "-", lit["nll"]],
+                ],
+            ),
+        ]
+    if part := result.get("scale"):
+        if "skipped" in part:
+            lines += [f"**Fashion-MNIST.** Skipped: {part['skipped']}", ""]
+        else:
+            rows = part["rows"]
+            lines += [
+                f"**Scale: Fashion-MNIST.** {part['data_source']}; "
+                f"{part['n_train']:,} training images, dynamically binarized; "
+                f"-ELBO on all {part['n_test']:,} test images, -IWAE (k="
+                f"{rows[0]['iwae_k']}) on the first {rows[0]['iwae_images']:,}.",
+                "",
+                *_table(
+                    ["recipe", "epochs", "s / epoch", "images / s", "-ELBO", "-IWAE"],
+                    [
+                        [
+                            r["recipe"],
+                            r["epochs"],
+                            r["seconds_per_epoch"],
+                            f"{r['images_per_second']:,}",
+                            r["neg_elbo"],
+                            r["neg_iwae"],
+                        ]
+                        for r in rows
+                    ],
+                ),
+            ]
+    if part := result.get("notebooks"):
+        times: dict[str, dict] = {}
+        for r in part["rows"]:
+            times.setdefault(r["notebook"], {})[r["mode"]] = r["seconds"]
+        lines += [
+            "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
+            "and quick (`GDL_VAE_QUICK=1`) mode.",
+            "",
+            *_table(
+                ["notebook", "full", "quick"],
+                [
+                    [
+                        name,
+                        minutes(t["full"]) if "full" in t else "-",
+                        minutes(t.get("quick", 0)),
+                    ]
+                    for name, t in times.items()
+                ],
+            ),
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(text: str, readme: Path = ROOT / "README.md") -> None:
+    """Put text between the README's benchmark markers."""
+    content = readme.read_text()
+    start, end = content.index(README_START), content.index(README_END)
+    block = f"{README_START}\n\n{text}\n"
+    readme.write_text(content[:start] + block + content[end:])

@@ -1,0 +1,181 @@
+"""Callbacks for training: a stop on NaN, the epoch clock (with its progress
+log and a wall-clock budget), KL warm-up, and keeping the best epoch."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stop training with an explanation as soon as the loss is NaN or infinite."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.first_batch = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(np.asarray(loss))):
+            self.model.stop_training = True
+            # With steps_per_execution > 1, Keras reports once per run of steps.
+            first = getattr(self, "first_batch", batch)
+            last = min(batch, (self.params.get("steps") or batch + 1) - 1)
+            where = (
+                f"batch {last + 1}"
+                if first >= last
+                else f"batches {first + 1}-{last + 1} (compile with "
+                "steps_per_execution=1 to see which)"
+            )
+            raise FloatingPointError(
+                f"the training loss became {float(np.asarray(loss))} in epoch "
+                f"{getattr(self, 'epoch', 0) + 1}, {where}; training stopped. "
+                "Usual causes: a learning rate too high (try 1e-4), NaN or inf in "
+                "the data (check_images finds them), or float16 overflow (try the "
+                "float32 policy)."
+            )
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Wall time per epoch and images seen; stops training when a budget is spent.
+
+    seconds_per_epoch is the median after the first (tracing) epoch. Images are
+    counted only when n_images and batch_size are given: Keras calls
+    on_train_batch_end once per steps_per_execution steps, with the index of
+    the last step, so images seen are counted from that index.
+    """
+
+    def __init__(
+        self,
+        n_images: int | None = None,
+        batch_size: int | None = None,
+        budget_s: float | None = None,
+    ):
+        super().__init__()
+        self.n_images, self.batch_size, self.budget_s = n_images, batch_size, budget_s
+        self.epoch_times: list[float] = []
+        self.images = 0
+        self.seconds = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.epoch_times = []
+        self.images = 0
+        self.epoch_images = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+        self.epoch_images = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.n_images and self.batch_size:
+            self.epoch_images = min(self.n_images, (batch + 1) * self.batch_size)
+        if self.budget_s and time.perf_counter() - self.start >= self.budget_s:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.images += self.epoch_images
+        self.epoch_images = 0
+        self.epoch_times.append(time.perf_counter() - self.epoch_start)
+
+    def on_train_end(self, logs=None):
+        self.images += self.epoch_images  # a partial epoch stopped by the budget
+        self.seconds = time.perf_counter() - self.start
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Median seconds per epoch, the first (tracing) one left out if possible."""
+        steady = self.epoch_times[1:] or self.epoch_times
+        return float(np.median(steady)) if steady else math.nan
+
+
+class ProgressLog(EpochClock):
+    """One line every `every` epochs (and the last): the losses and time per epoch.
+
+    A quiet alternative to Keras' per-batch progress bar, for notebooks and logs.
+    """
+
+    def __init__(self, every: int = 5, **clock):
+        super().__init__(**clock)
+        if every < 1:
+            raise ValueError(f"every must be at least 1; got {every}.")
+        self.every = every
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.first_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+        last = epoch + 1 == self.params.get("epochs")
+        if (epoch + 1) % self.every and not last:
+            return
+        per_epoch = (time.perf_counter() - self.start) / (epoch + 1 - self.first_epoch)
+        terms = ", ".join(f"{k} {float(v):.2f}" for k, v in (logs or {}).items())
+        print(
+            f"epoch {epoch + 1}/{self.params.get('epochs')}: {terms} "
+            f"({per_epoch:.1f} s/epoch)"
+        )
+
+
+class KLWarmup(keras.callbacks.Callback):
+    """Anneal a VAE's beta linearly from 0 to `target` over the first `epochs`.
+
+    KL warm-up (Bowman et al. 2016; Sonderby et al. 2016): early in training
+    the KL term can shut latent units before the decoder has learned to use
+    them; starting from beta = 0 lets the codes carry information first. beta
+    is a variable, so changing it does not retrace the training step.
+    """
+
+    def __init__(self, epochs: int, target: float = 1.0):
+        super().__init__()
+        if epochs < 1:
+            raise ValueError(f"epochs must be at least 1; got {epochs}.")
+        if not target >= 0:
+            raise ValueError(f"target must be >= 0; got {target}.")
+        self.epochs, self.target = epochs, target
+
+    def beta_at(self, epoch: int) -> float:
+        """The beta used during `epoch` (counted from 0)."""
+        return self.target * min(1.0, epoch / self.epochs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.beta.assign(self.beta_at(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["beta"] = self.beta_at(epoch)
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Keep the weights with the best validation loss; restore them at the end.
+
+    Part of gdl_vae's recipes for equal-time training: a fast model that sees
+    the 8,000 offline images hundreds of times overfits, so the last weights are
+    not the best ones.
+    """
+
+    def __init__(self, x_val: np.ndarray):
+        super().__init__()
+        self.x_val = x_val
+
+    def on_train_begin(self, logs=None):
+        self.best, self.weights, self.best_epoch = math.inf, None, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = self.model.evaluate(self.x_val, batch_size=500, verbose=0)
+        loss = float(loss[0] if isinstance(loss, list) else loss)
+        if loss < self.best:
+            self.best, self.weights = loss, self.model.get_weights()
+            self.best_epoch = epoch + 1
+
+    def on_train_end(self, logs=None):
+        if self.weights is not None:
+            self.model.set_weights(self.weights)

@@ -1,0 +1,162 @@
+"""Curves, bars and heat maps: losses, step profiles, metrics side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from gdl_vae.plotting.figure import Figure, finish
+
+
+def step_profiles(steps: Mapping[str, np.ndarray], title: str | None = None) -> Figure:
+    """Image change per step along interpolation paths, {model: (paths, steps)}.
+
+    Left: the mean change at each step along the path. Right: the distribution
+    of the largest step's share of each path's total change (1 / steps is a
+    perfectly even path, 1 a single jump).
+    """
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    bins = np.linspace(0, 1, 26)
+    for label, values in steps.items():
+        values = np.asarray(values)
+        left.plot(np.arange(1, values.shape[1] + 1), values.mean(axis=0), label=label)
+        share = values.max(axis=1) / np.maximum(values.sum(axis=1), 1e-12)
+        right.hist(share, bins=bins, alpha=0.6, label=label)
+    left.set_xlabel("step along the path")
+    left.set_ylabel("RMS pixel change")
+    left.set_title("mean change per step")
+    right.axvline(1 / values.shape[1], color="black", ls=":", lw=1)
+    right.set_xlabel("largest step / total change")
+    right.set_ylabel("paths")
+    right.set_title("how much of a path is one jump")
+    left.legend()
+    right.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def heatmap(
+    matrix: np.ndarray,
+    title: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    fmt: str = "{:.0%}",
+) -> Figure:
+    """A matrix as coloured cells, each value written in; rows and columns 0..n-1."""
+    matrix = np.asarray(matrix)
+    fig = Figure(figsize=(0.5 * matrix.shape[1] + 1.5, 0.5 * matrix.shape[0] + 0.8))
+    ax = fig.subplots()
+    ax.imshow(matrix, cmap="viridis", vmin=0, vmax=max(1.0, float(matrix.max())))
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(
+            j, i, fmt.format(value), ha="center", va="center", fontsize=7,
+            color="black" if value > 0.6 else "white",
+        )  # fmt: skip
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(
+    history: Mapping[str, Sequence[float]], title: str | None = None
+) -> Figure:
+    """One panel per loss term, training and held-out curves, per epoch."""
+    first = ("loss", "reconstruction_loss")  # then the other terms, as given
+    terms = sorted(
+        (k for k in history if not k.startswith("val_")),
+        key=lambda k: first.index(k) if k in first else len(first),
+    )
+    if "loss" in terms and any(
+        list(history[k]) == list(history["loss"]) for k in terms if k != "loss"
+    ):
+        terms.remove("loss")  # an autoencoder's loss is its reconstruction term
+    if not terms:
+        raise ValueError("history holds no training terms; pass History.history.")
+    fig = Figure(figsize=(4 * len(terms), 3))
+    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    for ax, term in zip(axes, terms, strict=True):
+        epochs = np.arange(1, len(history[term]) + 1)
+        ax.plot(epochs, history[term], label="train")
+        if f"val_{term}" in history:
+            ax.plot(epochs, history[f"val_{term}"], label="held-out")
+        # the likelihood terms are in nats; ACAI's critic scores are not
+        nats = term in ("loss", "reconstruction_loss", "kl_loss")
+        ax.set_title(f"{term} (nats)" if nats else term)
+        ax.set_xlabel("epoch")
+        ax.legend()
+    return finish(fig, title)
+
+
+def metric_bars(
+    rows: Sequence[Mapping],
+    metrics: Mapping[str, str],
+    label: str = "model",
+    title: str | None = None,
+) -> Figure:
+    """One panel per metric (metrics maps row keys to panel titles), one bar per
+    row, labelled by row[label]; a row without the metric gets no bar."""
+    if not rows or not metrics:
+        raise ValueError("metric_bars needs at least one row and one metric.")
+    names = [str(row[label]) for row in rows]
+    fig = Figure(figsize=(max(3.0, 0.45 * len(rows) + 1.2) * len(metrics), 3.2))
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, (key, panel) in zip(axes, metrics.items(), strict=True):
+        values = [row.get(key) for row in rows]
+        shown = [np.nan if v is None else float(v) for v in values]
+        bars = ax.bar(range(len(rows)), shown, color="tab:blue")
+        ax.bar_label(bars, fmt="%.3g", fontsize=7)
+        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
+        ax.set_title(panel, fontsize=9)
+    return finish(fig, title)
+
+
+def curves(
+    x: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str | None = None,
+    logx: bool = False,
+) -> Figure:
+    """Lines y(x), one per series, on one panel, with markers at the data."""
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.subplots()
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", label=name)
+    if logx:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(list(x), [str(v) for v in x])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def history_comparison(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    terms: Sequence[str],
+    title: str | None = None,
+) -> Figure:
+    """One panel per term, one curve per model: how training differed."""
+    fig = Figure(figsize=(3.6 * len(terms), 3))
+    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    for ax, term in zip(axes, terms, strict=True):
+        for name, history in histories.items():
+            if term in history:
+                values = history[term]
+                ax.plot(np.arange(1, len(values) + 1), values, label=name)
+        ax.set_title(term)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    return finish(fig, title)

@@ -1,0 +1,99 @@
+"""Grids of images: samples, reconstructions, signed maps, interpolation strips."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from gdl_vae.plotting.figure import Figure
+
+
+def image_grid(
+    images: np.ndarray,
+    ncols: int | None = None,
+    title: str | None = None,
+    labels: Sequence | None = None,
+    size: float = 1.0,
+) -> Figure:
+    """Images (N, H, W[, 1]) in a grid, grey on black, optional label above each."""
+    images = np.asarray(images)
+    n = len(images)
+    ncols = ncols or min(n, 10)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(
+        figsize=(ncols * size, nrows * size + (0.4 if title else 0)),
+        layout="constrained",
+    )
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i < n:
+            ax.imshow(images[i].squeeze(), cmap="gray", vmin=0, vmax=1)
+            if labels is not None:
+                ax.set_title(str(labels[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def reconstruction_grid(
+    originals: np.ndarray, reconstructions: np.ndarray, title: str | None = None
+) -> Figure:
+    """Originals on the top row, their reconstructions underneath."""
+    n = len(originals)
+    fig = image_grid(np.concatenate([originals, reconstructions]), ncols=n, title=title)
+    axes = fig.axes
+    axes[0].set_title("original", fontsize=8, loc="left")
+    axes[n].set_title("reconstruction", fontsize=8, loc="left")
+    return fig
+
+
+def signed_image_grid(
+    images: np.ndarray,
+    ncols: int | None = None,
+    title: str | None = None,
+    labels: Sequence | None = None,
+    size: float = 1.0,
+) -> Figure:
+    """Signed images such as weight vectors: red positive, blue negative, white 0.
+
+    Each image is scaled to its own largest absolute value.
+    """
+    images = np.asarray(images, np.float64)
+    peak = np.abs(images.reshape(len(images), -1)).max(axis=1)
+    scaled = 0.5 + 0.5 * images / np.maximum(peak, 1e-12).reshape(
+        -1, *[1] * (images.ndim - 1)
+    )
+    fig = image_grid(scaled, ncols=ncols, title=title, labels=labels, size=size)
+    for ax in fig.axes:
+        for image in ax.get_images():
+            image.set_cmap("RdBu_r")
+    return fig
+
+
+def interpolation_strips(
+    strips: Mapping[str, np.ndarray], title: str | None = None, size: float = 0.8
+) -> Figure:
+    """One row of frames per entry {row label: images (frames, H, W[, 1])}."""
+    frames = max(len(v) for v in strips.values())
+    fig = Figure(
+        figsize=(frames * size + 1.8, len(strips) * size + (0.4 if title else 0)),
+        layout="constrained",
+    )
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
+    axes = fig.subplots(len(strips), frames, squeeze=False)
+    for row, (label, images) in zip(axes, strips.items(), strict=True):
+        for i, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if i < len(images):
+                ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,122 @@
+"""Pictures of a 2-D latent space: codes by class, posterior ellipses, manifold."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import matplotlib
+import numpy as np
+from matplotlib.patches import Ellipse
+
+from gdl_vae.plotting.figure import Figure
+
+
+def _check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(
+            f"{name} must be 2-D latent points of shape (N, 2); got {codes.shape}. "
+            "Fix: train with latent_dim=2, or project the codes to 2-D first."
+        )
+    return codes
+
+
+def _scatter(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
+    points = ax.scatter(
+        codes[:, 0], codes[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5,
+        s=3, alpha=alpha,
+    )  # fmt: skip
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_aspect("equal", adjustable="datalim")
+    return points
+
+
+def latent_scatter(
+    codes: np.ndarray | Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    title: str | None = None,
+    points: np.ndarray | None = None,
+) -> Figure:
+    """2-D latent codes coloured by label (0..9).
+
+    Pass a mapping {panel title: codes} to draw models side by side, and
+    `points` to mark extra latent points (for example random ones) with crosses.
+    """
+    panels = codes if isinstance(codes, Mapping) else {title or "": codes}
+    fig = Figure(figsize=(5 * len(panels) + 1, 4.6), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, panel) in zip(axes, panels.items(), strict=True):
+        scatter = _scatter(ax, _check_2d(panel), labels)
+        if points is not None:
+            extra = _check_2d(points, "points")
+            ax.scatter(extra[:, 0], extra[:, 1], marker="x", c="black", s=12, lw=0.8)
+        if name:
+            ax.set_title(name)
+    fig.colorbar(scatter, ax=axes, ticks=range(10), label="label")
+    if title and isinstance(codes, Mapping):
+        fig.suptitle(title)
+    return fig
+
+
+def posterior_ellipses(
+    means: np.ndarray,
+    stddevs: np.ndarray,
+    labels: np.ndarray,
+    codes: np.ndarray | None = None,
+    code_labels: np.ndarray | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Each posterior q(z|x) in the 2-D latent plane: its mean, 1- and 2-sigma ellipses.
+
+    A diagonal Gaussian's contours are axis-aligned ellipses with half-axes
+    k * stddev. `codes` (with `code_labels`) draws other codes faintly behind.
+    """
+    means, stddevs = _check_2d(means, "means"), _check_2d(stddevs, "stddevs")
+    fig = Figure(figsize=(6.5, 5.5), layout="constrained")
+    ax = fig.subplots()
+    if codes is not None:
+        _scatter(ax, _check_2d(codes), code_labels, alpha=0.15)
+    colors = matplotlib.colormaps["tab10"]
+    for mean, std, label in zip(means, stddevs, labels, strict=True):
+        for k, style in ((1, "-"), (2, "--")):
+            ax.add_patch(
+                Ellipse(
+                    mean, 2 * k * std[0], 2 * k * std[1], fill=False,
+                    ls=style, lw=1.5, ec=colors(int(label)),
+                )
+            )  # fmt: skip
+        ax.plot(*mean, "o", c=colors(int(label)), mec="black", ms=6)
+        ax.annotate(str(label), mean, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.autoscale_view()
+    ax.set_title(title or "q(z|x): mean, 1 sigma (solid) and 2 sigma (dashed)")
+    return fig
+
+
+def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> Figure:
+    """Images decoded from an n x n latent_grid, tiled, z values on the axes."""
+    images = np.asarray(images)
+    grid = _check_2d(grid, "grid")
+    n = math.isqrt(len(images))
+    if n * n != len(images) or len(grid) != len(images):
+        raise ValueError(
+            f"manifold needs n * n images and their n * n grid points; got "
+            f"{len(images)} images and {len(grid)} points."
+        )
+    h, w = images.shape[1:3]
+    canvas = images[..., 0].reshape(n, n, h, w).transpose(0, 2, 1, 3)
+    fig = Figure(figsize=(7, 7), layout="constrained")
+    ax = fig.subplots()
+    ax.imshow(canvas.reshape(n * h, n * w), cmap="gray", vmin=0, vmax=1)
+    ticks = np.arange(n) * w + w / 2
+    ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=7)
+    ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=7)
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    if title:
+        ax.set_title(title)
+    return fig

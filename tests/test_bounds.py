@@ -1,0 +1,76 @@
+"""Likelihood bounds: ELBO, IWAE and the KL split, against exact values."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow_probability as tfp
+
+import gdl_vae
+from gdl_vae.models import bounds
+
+
+def test_elbo_and_iwae_bracket_the_exact_log_likelihood(binary):
+    """With a 1-D latent, log p(x) = log integral p(x|z) p(z) dz by quadrature."""
+    keras.utils.set_random_seed(3)
+    vae = gdl_vae.build_vae(latent_dim=1, architecture="dense")
+    vae.fit(binary[0], epochs=2, batch_size=100, verbose=0)
+    x = binary[1][:16]
+    grid = np.linspace(-8, 8, 4001, dtype=np.float32)[:, None]
+    log_px_z = vae.decode(grid).log_prob(x[:, None]).numpy()  # [16, 4001]
+    log_pz = -0.5 * grid[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)
+    exact = np.logaddexp.reduce(log_px_z + log_pz, axis=1) + np.log(
+        grid[1, 0] - grid[0, 0]
+    )
+
+    elbo = vae.elbo(x, n_samples=2000, seed=0)
+    iwae_10 = vae.iwae_bound(x, k=10, seed=0)
+    iwae_5000 = vae.iwae_bound(x, k=5000, seed=0)
+    assert elbo.shape == iwae_5000.shape == (16,)
+    assert np.all(elbo < exact)  # a lower bound, for every image
+    gap = {
+        name: (exact - b).mean()
+        for name, b in [("elbo", elbo), ("10", iwae_10), ("5000", iwae_5000)]
+    }
+    assert gap["elbo"] > 1.0  # the bound has a real gap to close ...
+    assert gap["elbo"] > gap["10"] > abs(gap["5000"])  # ... which closes as k grows
+    assert abs(gap["5000"]) < 0.25 * gap["elbo"]
+    # Only the expectation is bounded: with a mismatched q the importance
+    # weights are heavy-tailed, so one image's estimate may overshoot a little.
+    assert np.median(np.abs(exact - iwae_5000)) < 0.25
+
+
+def test_iwae_with_k_equal_one_estimates_the_elbo(trained_vae, binary):
+    x = binary[1]
+    one = trained_vae.iwae_bound(x, k=1, seed=0).mean()
+    assert one == pytest.approx(
+        trained_vae.elbo(x, n_samples=20, seed=0).mean(), abs=1.5
+    )
+
+
+def test_iwae_memory_is_bounded_by_chunking(trained_vae, binary):
+    """Small chunks give the same bound as one big chunk (same k, same draws)."""
+    x = binary[1][:3]
+    chunked = bounds.iwae_bound(trained_vae, x, k=300, seed=0, max_decodes=64)
+    whole = bounds.iwae_bound(trained_vae, x, k=300, seed=0, max_decodes=4096)
+    np.testing.assert_allclose(chunked, whole, atol=1.0)
+
+
+def test_bounds_for_many_models_do_not_retrace(binary, caplog):
+    """A notebook compares many models: each is traced once, with no TF warning."""
+    x = binary[1][:2]
+    for _ in range(7):
+        vae = gdl_vae.build_vae(latent_dim=2, architecture="dense")
+        vae.elbo(x)
+        vae.iwae_bound(x, k=3)
+    assert "retracing" not in caplog.text
+
+
+def test_kl_parts_add_up_to_the_analytic_kl(trained_vae, binary):
+    x = binary[1][:128]
+    parts = bounds.kl_parts(trained_vae, x)
+    q = trained_vae.encode(x)
+    kl = tfp.distributions.kl_divergence(q, trained_vae.prior()).numpy().mean()
+    assert parts["kl_mean_term"] + parts["kl_variance_term"] == pytest.approx(
+        kl, rel=1e-4
+    )
+    assert parts["kl_mean_term"] > 0 and parts["kl_variance_term"] > 0

@@ -1,0 +1,52 @@
+"""The one training loop: epochs, images seen or a time budget; same updates as fit."""
+
+import keras
+import numpy as np
+import pytest
+
+import gdl_vae
+from gdl_vae.training import epochs_for, train
+
+
+def test_train_takes_the_same_steps_as_fit_on_the_same_pipeline(mnist):
+    x = mnist.x_train[:512]
+
+    def weights(model):
+        return [np.array(w) for w in model.get_weights()]
+
+    keras.utils.set_random_seed(0)
+    by_fit = gdl_vae.build_vae(2, "dense", seed=0)
+    by_fit.fit(gdl_vae.make_dataset(x, 128, "dynamic", seed=0), epochs=2, verbose=0)
+    keras.utils.set_random_seed(0)
+    trained = train(gdl_vae.build_vae(2, "dense", seed=0), x, epochs=2, seed=0)
+    for a, b in zip(weights(by_fit), weights(trained.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert trained.epochs == 2 and trained.images == 1024
+    assert len(trained.history["loss"]) == 2 and trained.seconds > 0
+
+
+def test_images_seen_is_a_budget_in_whole_epochs(mnist):
+    assert epochs_for(10_000, 4_000) == 2 and epochs_for(100, 4_000) == 1
+    trained = train(
+        gdl_vae.build_autoencoder(2, "dense"), mnist.x_train[:256], images_seen=768
+    )
+    assert trained.epochs == 3 and trained.images == 768
+
+
+def test_a_time_budget_stops_training_mid_epoch(mnist):
+    trained = train(
+        gdl_vae.build_vae(2, "dense", seed=0, steps_per_execution=1),
+        mnist.x_train[:4096],
+        budget_s=1.0,
+        batch_size=32,
+    )
+    assert 1.0 <= trained.seconds < 1.0 + 20  # one more step, and tracing
+    assert 0 < trained.images < 100_000 * 4096
+
+
+def test_train_needs_one_way_to_stop(mnist):
+    model = gdl_vae.build_autoencoder(2, "dense")
+    with pytest.raises(ValueError, match="epochs, images_seen or budget_s"):
+        train(model, mnist.x_train[:64])
+    with pytest.raises(ValueError, match="not both"):
+        train(model, mnist.x_train[:64], epochs=1, images_seen=64)
