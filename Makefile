@@ -1,7 +1,8 @@
 # The two commands of the README. Each sets up .venv (Python 3.10+) if needed.
 #   make train   train the default VAE on the shipped data, with its figures
-#   make test    lint, the package's tests and the notebooks (nbval, quick),
-#                the benchmark's smoke test, and the notebooks from a wheel
+#   make test    lint, the package's tests, the benchmark's smoke test, then
+#                the wheel in Colab's versions: the package's tests again and
+#                the notebooks (nbval, quick)
 # ARGS passes options to gdl-vae train: make train ARGS="--model ae --epochs 5"
 
 VENV ?= .venv
@@ -21,7 +22,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests
 	$(BIN)/python -m benchmarks.run --quick >/dev/null
 	@echo "benchmarks: quick run passed"
 	bash tests/notebooks_from_wheel.sh

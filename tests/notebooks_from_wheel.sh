@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The notebooks as Colab runs them: the package installed from a built wheel into a
-# fresh environment, and the notebooks alone in a folder with no source tree.
-# Usage: bash tests/notebooks_from_wheel.sh   (from anywhere; takes a few minutes)
+# The package as Colab runs it: built as a wheel, installed into a fresh
+# environment with Colab's versions (tests/colab-constraints.txt names the
+# Python and pins the libraries), and tested there with no source tree beside
+# it: the package's tests, then the notebooks copied alone into an empty folder.
+# Usage: bash tests/notebooks_from_wheel.sh   (from anywhere; a few minutes)
+# COLAB_PYTHON=/path/to/python overrides the interpreter.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+constraints="$repo/tests/colab-constraints.txt"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -13,21 +17,48 @@ quiet() {
   "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
 }
 
-python3 -m venv "$work/venv"
+# Colab's Python: COLAB_PYTHON, pyenv's, or pythonX.Y on PATH (one that runs:
+# a pyenv shim for a version not selected does not); else python3.
+want="$(sed -n 's/^# python: *//p' "$constraints")"
+python="${COLAB_PYTHON:-}"
+if [ -z "$python" ]; then
+  pyenv_root="$(pyenv root 2>/dev/null || echo /nonexistent)"
+  for candidate in "$pyenv_root"/versions/"$want"*/bin/python"$want" "python$want"; do
+    if "$candidate" -c "" >/dev/null 2>&1; then
+      python="$candidate"
+      break
+    fi
+  done
+fi
+if [ -z "$python" ]; then
+  python=python3
+  echo "note: Python $want (Colab's) not found; testing with $(python3 --version)"
+fi
+
+"$python" -m venv "$work/venv"
 quiet "$work/venv/bin/python" -m pip wheel --no-deps -w "$work/dist" "$repo"
-quiet "$work/venv/bin/python" -m pip install "$work"/dist/gdl_vae-*.whl pytest nbval ipykernel
+quiet "$work/venv/bin/python" -m pip install -c "$constraints" \
+  "$work"/dist/gdl_vae-*.whl pytest nbval ipykernel
 
 mkdir "$work/course"
 cp "$repo"/notebooks/[0-9][0-9]_*.ipynb "$repo/notebooks/sanitize.cfg" "$work/course/"
-cd "$work/course"
+# The package's tests, less the two files that check the repository itself
+# (its notebooks' committed outputs, the benchmark's results and README).
+cp -r "$repo/tests" "$work/tests"
+rm "$work/tests/test_notebooks.py" "$work/tests/test_benchmarks.py"
+cd "$work"
 # The package must come from the wheel, not from the repository.
 "$work/venv/bin/python" -c '
-import pathlib, sys, gdl_vae
+import importlib.metadata as m, pathlib, platform, gdl_vae
 where = pathlib.Path(gdl_vae.__file__).resolve()
 assert "site-packages" in where.parts, where
-print("gdl_vae from", where.parent)
+names = ("tensorflow", "keras", "tensorflow-probability", "tf-keras", "numpy")
+print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
+      ", ".join(f"{n} {m.version(n)}" for n in names))
 '
 # No repository data/ next to an installed package: name the folder, as a user would.
-GDL_VAE_DATA_DIR="$repo/data" GDL_VAE_QUICK=1 GDL_VAE_OFFLINE=1 \
-  "$work/venv/bin/python" -m pytest -q -p no:cacheprovider --nbval-lax \
+export GDL_VAE_DATA_DIR="$repo/data" GDL_VAE_QUICK=1 GDL_VAE_OFFLINE=1
+"$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests
+cd "$work/course"
+"$work/venv/bin/python" -m pytest -q -p no:cacheprovider --nbval-lax \
   --nbval-sanitize-with sanitize.cfg ./*.ipynb
