@@ -10,9 +10,10 @@ registry reads without them). It installs two one-shot hooks instead:
   descriptor 2 silenced.
 - Keras finds a saved model's classes only once they are registered, which
   happens when their module is imported. Once Keras is imported, the modules
-  of the registry's models are imported too (as soon as no gdl_vae module is
-  half-way through its own import), so that `keras.models.load_model` works
-  after `import gdl_vae`.
+  of the registry's models are imported too, so that `keras.models.load_model`
+  works after `import gdl_vae`: at once, or, while gdl_vae, Keras, TensorFlow
+  or TFP is half-way through its own import, at the next use of a gdl_vae
+  name (`gdl_vae.load_model` always registers them first).
 """
 
 from __future__ import annotations
@@ -52,33 +53,41 @@ def _quiet_tensorflow(loader: importlib.abc.Loader, module) -> None:
         loader.exec_module(module)
         # Listing devices initialises the runtime, which prints the rest.
         module.config.list_physical_devices()
+    register_models(done=module.__name__)  # TensorFlow imported Keras: now whole
 
 
 _pending = False  # Keras is imported, the models not yet registered
+# Packages the model modules import: none may be half-way through its import.
+_NEEDED = ("gdl_vae", "keras", "tensorflow", "tensorflow_probability")
 
 
 def _keras_then_models(loader: importlib.abc.Loader, module) -> None:
     global _pending
     loader.exec_module(module)
     _pending = True
-    register_models()
+    register_models(done=module.__name__)
 
 
-def _importing_gdl_vae() -> bool:
-    """True while a gdl_vae module is half-way through its import."""
+def _half_imported(done: str | None = None) -> bool:
+    """True while a module the models need is half-way through its import.
+
+    done: a package whose code has just run (still marked as importing until
+    its loader returns), with everything it imported.
+    """
     return any(
         getattr(getattr(m, "__spec__", None), "_initializing", False)
         for name, m in list(sys.modules.items())
-        if name == "gdl_vae" or name.startswith("gdl_vae.")
+        if name.partition(".")[0] in _NEEDED and name.partition(".")[0] != done
     )
 
 
-def register_models(force: bool = False) -> None:
+def register_models(force: bool = False, done: str | None = None) -> None:
     """Import the registry's model modules, which registers their classes with
-    Keras; a no-op until Keras is imported, and while importing them could
-    reach a module of gdl_vae that is half-way through its own import."""
+    Keras. Unless forced, a no-op until Keras is imported, and while one of the
+    packages they import is half-way through its own import: the next call
+    (the next attribute of gdl_vae, or load_model) does it then."""
     global _pending
-    if not (_pending or force) or (_importing_gdl_vae() and not force):
+    if not force and (not _pending or _half_imported(done)):
         return
     _pending = False
     from gdl_vae.models import registry
@@ -98,6 +107,9 @@ class _Loader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module) -> None:
+        for finder in [f for f in sys.meta_path if isinstance(f, _Hook)]:
+            if finder.name == module.__name__:
+                sys.meta_path.remove(finder)  # one shot
         self.run(self.loader, module)
 
 
@@ -110,7 +122,8 @@ class _Hook(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname != self.name:
             return None
-        sys.meta_path.remove(self)  # one shot: the real finders do the rest
+        # The real finders find it; the hook goes once the module is loaded (a
+        # look-up alone, importlib.util.find_spec, loads nothing).
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
             spec.loader = _Loader(spec.loader, self.run)
@@ -123,11 +136,7 @@ def install() -> None:
     for name, run in (("tensorflow", _quiet_tensorflow), ("keras", _keras_then_models)):
         if name not in sys.modules and name not in hooked:
             sys.meta_path.insert(0, _Hook(name, run))
-    if "keras" in sys.modules:
-        register_models(force=True)
-
-
-def import_tensorflow() -> None:
-    """Import TensorFlow now, quietly (a no-op when it is already imported)."""
-    install()
-    importlib.import_module("tensorflow")
+    if "keras" in sys.modules:  # imported before gdl_vae: register now
+        global _pending
+        _pending = True
+        register_models(done="gdl_vae")

@@ -35,6 +35,28 @@ def test_the_registry_and_the_command_line_read_without_tensorflow():
     assert result.stdout.strip() == str(sorted(registry.MODELS))
 
 
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import gdl_vae, keras",
+        "import gdl_vae, tensorflow, keras",
+        "import keras, gdl_vae",
+    ],
+)
+def test_after_import_gdl_vae_keras_knows_its_models(imports):
+    code = (
+        f"{imports}; print(keras.saving.get_registered_object('gdl_vae>VAE'), "
+        "keras.saving.get_registered_object('gdl_vae>ACAI'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "VAE" in result.stdout and "ACAI" in result.stdout
+    if imports.startswith("import gdl_vae"):  # TensorFlow's start-up log is silenced
+        assert "oneDNN" not in result.stderr and "cuda" not in result.stderr.lower()
+
+
 def test_help_lists_every_registered_model_option_and_dataset(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
