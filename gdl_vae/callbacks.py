@@ -106,18 +106,12 @@ class ProgressLog(EpochClock):
             raise ValueError(f"every must be at least 1; got {every}.")
         self.every = every
 
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self.first_epoch = None
-
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
-        if self.first_epoch is None:
-            self.first_epoch = epoch
         last = epoch + 1 == self.params.get("epochs")
         if (epoch + 1) % self.every and not last:
             return
-        per_epoch = (time.perf_counter() - self.start) / (epoch + 1 - self.first_epoch)
+        per_epoch = float(np.mean(self.epoch_times))  # the clock's, tracing included
         terms = ", ".join(f"{k} {float(v):.2f}" for k, v in (logs or {}).items())
         print(
             f"epoch {epoch + 1}/{self.params.get('epochs')}: {terms} "

@@ -163,6 +163,7 @@ def train(args: argparse.Namespace) -> int:
 
     from gdl_vae import runs, training
     from gdl_vae.data import held_out_images
+    from gdl_vae.models import build_model
     from gdl_vae.precision import resolve_policy
 
     config, options = run_config(args)
@@ -191,8 +192,8 @@ def train(args: argparse.Namespace) -> int:
         model = runs.load_model(out / "model.keras")
         print(f"resuming {out} from epoch {done}")
     else:
-        model = registry.get(args.model).load_builder()(
-            config["latent_dim"], config["architecture"],
+        model = build_model(
+            args.model, config["latent_dim"], config["architecture"],
             image_shape=tuple(config["image_shape"]),
             learning_rate=config["learning_rate"], dtype_policy=policy,
             seed=args.seed, **options,

@@ -255,7 +255,8 @@ class LatentModel(keras.Model):
         return cls(encoder, decoder, **config)
 
 
-def check_count(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1; got {n!r}.")
-    return int(n)
+def check_count(value, name: str = "n", fix: str = "") -> int:
+    """value as an int, or a ValueError unless it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.{fix}")
+    return int(value)

@@ -20,19 +20,15 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from gdl_vae.data.checks import check_images
-from gdl_vae.models.base import batched
+from gdl_vae.models.base import batched, check_count
 
 tfd = tfp.distributions
 MAX_DECODES = 4096  # decoder passes per traced call: bounds memory for any k
 
 
 def _check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"{name} must be a whole number >= 1; got {value!r}. Fix: {name}=1000 "
-            "is a usual choice (larger is tighter and slower)."
-        )
-    return int(value)
+    fix = f" Fix: {name}=1000 is a usual choice (larger is tighter and slower)."
+    return check_count(value, name, fix)
 
 
 def _generator(seed: int | None) -> tf.random.Generator:
