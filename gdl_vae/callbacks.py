@@ -152,8 +152,8 @@ class KeepBest(keras.callbacks.Callback):
     """Keep the weights with the best validation loss; restore them at the end.
 
     Part of gdl_vae's recipes for equal-time training: a fast model that sees
-    the 8,000 offline images hundreds of times overfits, so the last weights are
-    not the best ones.
+    its training images many times over can overfit, so the last weights are
+    not always the best ones.
     """
 
     def __init__(self, x_val: np.ndarray):

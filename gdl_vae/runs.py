@@ -112,14 +112,27 @@ def environment() -> dict:
     }
 
 
-def held_out_metrics(model: keras.Model, x_test: np.ndarray, k: int, seed: int) -> dict:
-    """Held-out loss terms; for a model with a bound also the ELBO and IWAE bound."""
+def held_out_metrics(
+    model: keras.Model,
+    x_test: np.ndarray,
+    k: int,
+    seed: int,
+    iwae_images: int | None = None,
+) -> dict:
+    """Held-out loss terms; for a model with a bound also the ELBO and IWAE bound.
+
+    The ELBO uses every image of x_test; the importance-weighted bound, k times
+    as costly, its first `iwae_images` (None: all). metrics.json keeps both
+    per k: "iwae" {k: bound} and "iwae_images" {k: images}.
+    """
     result = {"test": model.evaluate(x_test, verbose=0, return_dict=True)}
     result["test"] = {key: float(value) for key, value in result["test"].items()}
     if model.has_bound:
         result["elbo"] = float(model.elbo(x_test, seed=seed).mean())
-        bound = float(model.iwae_bound(x_test, k=k, seed=seed).mean())
+        x_bound = x_test[:iwae_images]
+        bound = float(model.iwae_bound(x_bound, k=k, seed=seed).mean())
         result["iwae"] = {str(k): bound}
+        result["iwae_images"] = {str(k): len(x_bound)}
     return result
 
 
@@ -129,8 +142,13 @@ def summary(metrics: dict) -> str:
     lines += [f"  {key}: {value:.2f}" for key, value in metrics["test"].items()]
     if "elbo" in metrics:
         lines.append(f"  ELBO: {metrics['elbo']:.2f}")
+        counts = metrics.get("iwae_images", {})
         for k, bound in metrics["iwae"].items():
-            lines.append(f"  importance-weighted bound (k={k}): {bound:.2f}")
+            on = ""
+            if k in counts:
+                which = "all" if counts[k] == metrics["n_test"] else "first"
+                on = f", {which} {counts[k]:,} images"
+            lines.append(f"  importance-weighted bound (k={k}{on}): {bound:.2f}")
     return "\n".join(lines)
 
 

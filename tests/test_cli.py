@@ -4,7 +4,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 
 import pytest
 
@@ -14,17 +13,14 @@ FAST = ["--architecture", "dense", "--limit", "512", "--dtype-policy", "float32"
 
 
 def run(*args: str) -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the offline-fallback notice
-        return main(list(args))
+    return main(list(args))
 
 
 @pytest.fixture(scope="module")
 def vae_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "vae"
-    assert (
-        run("train", "--epochs", "2", "--iwae-k", "20", "--out", str(out), *FAST) == 0
-    )
+    options = ["--epochs", "2", "--iwae-k", "20", "--iwae-images", "300"]
+    assert run("train", *options, "--out", str(out), *FAST) == 0
     return out
 
 
@@ -43,8 +39,9 @@ def test_train_writes_model_history_metrics_and_figures(vae_run):
     history = json.loads((vae_run / "history.json").read_text())
     assert len(history["loss"]) == 2 and len(history["val_kl_loss"]) == 2
     metrics = json.loads((vae_run / "metrics.json").read_text())
-    assert "offline fallback" in metrics["data_source"]
-    assert metrics["n_train"] == 512 and metrics["n_test"] == 2000
+    assert "60,000 training and 10,000 test images" in metrics["data_source"]
+    assert metrics["n_train"] == 512 and metrics["n_test"] == 10000
+    assert metrics["iwae_images"] == {"20": 300}
     test = metrics["test"]
     assert test["loss"] == pytest.approx(
         test["reconstruction_loss"] + test["kl_loss"], rel=1e-4
@@ -77,9 +74,12 @@ def test_sample_and_evaluate_work_on_a_saved_run(vae_run, tmp_path, capsys):
     )
     assert (tmp_path / "s.png").stat().st_size > 0
     assert run("evaluate", str(vae_run), "--k", "50") == 0
-    assert "importance-weighted bound (k=50)" in capsys.readouterr().out
+    assert (
+        "importance-weighted bound (k=50, all 10,000 images)" in capsys.readouterr().out
+    )
     metrics = json.loads((vae_run / "metrics.json").read_text())
     assert set(metrics["iwae"]) == {"20", "50"}
+    assert metrics["iwae_images"] == {"20": 300, "50": 10000}
     assert run("evaluate", str(tmp_path)) == 2  # no model there: a clear error
     assert "holds no model.keras" in capsys.readouterr().err
 

@@ -1,6 +1,7 @@
 """Datasets: sources and their order, checksums, the input contract, pipelines."""
 
 import gzip
+import hashlib
 import http.server
 import os
 import shutil
@@ -22,28 +23,83 @@ from gdl_vae.data import checks, sources, specs
 SHIPPED = Path(os.environ.get("GDL_VAE_DATA_DIR", sources.REPO_DATA_DIR)) / "mnist"
 
 
-def test_offline_mnist_falls_back_to_the_test_set_split_8000_2000(offline):
-    with pytest.warns(UserWarning, match="offline fallback"):
-        ds = gdl_vae.load_dataset("mnist")
+def test_offline_mnist_is_the_standard_60000_10000_split(offline):
+    ds = gdl_vae.load_dataset("mnist")
     x_train, y_train, x_test, y_test = ds
-    assert x_train.shape == (8000, 28, 28, 1) and x_test.shape == (2000, 28, 28, 1)
+    assert x_train.shape == (60000, 28, 28, 1) and x_test.shape == (10000, 28, 28, 1)
     assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() == 1
-    assert y_train.dtype == np.int64 and set(y_test) == set(range(10))
-    assert "8,000 train / 2,000 test" in ds.source and "offline fallback" in ds.source
-    # The held-out images are every fifth test image, in order.
+    assert y_train.dtype == np.int64
+    assert "60,000 training and 10,000 test images" in ds.source
+    # Inside the repository the source names data/mnist, never a machine's path.
+    expected = "data/mnist" if SHIPPED.parent == sources.REPO_DATA_DIR else SHIPPED
+    assert f"({expected})" in ds.source
     raw = sources.read_idx(SHIPPED / specs.TEST_IMAGES, "mnist")
-    np.testing.assert_array_equal(x_test[:3, ..., 0] * 255, raw[[4, 9, 14]])
-    np.testing.assert_array_equal(x_train[:4, ..., 0] * 255, raw[[0, 1, 2, 3]])
-    # Label counts of the shipped set (data/mnist/README.md) survive the split.
-    counts = np.bincount(np.concatenate([y_train, y_test]))
-    assert counts.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    np.testing.assert_array_equal(x_test[:3, ..., 0] * 255, raw[:3])
+    # Label counts of the shipped files (data/mnist/README.md).
+    assert np.bincount(y_train).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
+    assert np.bincount(y_test).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
+
+
+def test_recompressed_files_are_checked_by_their_decompressed_bytes(tmp_path):
+    # The shipped training files were recompressed: their .gz md5 is not the
+    # published one, so only the digests of the decompressed bytes accept them.
+    shipped = (SHIPPED / specs.TRAIN_LABELS).read_bytes()
+    published = specs.get_spec("mnist").accepted(specs.TRAIN_LABELS)[0]
+    assert (
+        published.startswith("md5:")
+        and hashlib.md5(shipped).hexdigest() not in published
+    )
+    sources.verify_file(SHIPPED / specs.TRAIN_LABELS, "mnist")
+    for level in (1, 6):
+        copy = tmp_path / f"level{level}" / specs.TEST_LABELS
+        copy.parent.mkdir()
+        raw = gzip.decompress((SHIPPED / specs.TEST_LABELS).read_bytes())
+        copy.write_bytes(gzip.compress(raw, compresslevel=level, mtime=0))
+        sources.verify_file(copy, "mnist")
 
 
 def test_named_directory_comes_first_and_is_reported(tmp_path):
     shutil.copytree(SHIPPED, tmp_path / "mnist")
-    with pytest.warns(UserWarning):
-        ds = gdl_vae.load_dataset("mnist", data_dir=tmp_path)
-    assert str(tmp_path) in ds.source
+    ds = gdl_vae.load_dataset("mnist", data_dir=tmp_path)
+    assert str(tmp_path) in ds.source and len(ds.x_train) == 60000
+
+
+def test_without_the_files_offline_fails_fast_and_says_where_to_put_them(
+    offline, monkeypatch, tmp_path
+):
+    # A wheel installed without data/: nothing in the repository folder, the
+    # Keras cache empty, no download possible.
+    monkeypatch.setattr(sources, "REPO_DATA_DIR", tmp_path / "no_data")
+    monkeypatch.delenv("GDL_VAE_DATA_DIR", raising=False)
+    start = time.perf_counter()
+    with pytest.raises(FileNotFoundError) as error:
+        gdl_vae.load_dataset("mnist")
+    assert time.perf_counter() - start < 5
+    message = str(error.value)
+    assert specs.TRAIN_IMAGES in message and "data_dir=" in message
+    assert str(sources._keras_cache_dir() / "mnist") in message
 
 
 def test_truncated_file_is_named_with_its_mismatch(tmp_path):
@@ -215,15 +271,6 @@ def test_pipeline_options_are_checked(mnist):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gdl_vae.make_dataset(mnist.x_test[:4])
-
-
-def test_load_dataset_can_leave_the_fallback_warning_to_the_caller(offline):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        data = gdl_vae.load_dataset("mnist", warn=False)
-    assert "offline fallback" in data.source
-    with pytest.warns(UserWarning, match="offline fallback"):
-        gdl_vae.load_dataset("mnist")
 
 
 def test_held_out_images_are_seen_as_the_model_was_trained(mnist):

@@ -25,7 +25,7 @@ tf.config.set_logical_device_configuration(
 devices = [d.name for d in tf.config.list_logical_devices("CPU")]
 strategy = tf.distribute.MirroredStrategy(devices)
 
-data = gdl_vae.load_dataset("mnist", warn=False)
+data = gdl_vae.load_dataset("mnist")
 x = gdl_vae.binarize(data.x_train[:512], "static")
 held_out = gdl_vae.binarize(data.x_test[:256], "static")
 

@@ -6,11 +6,13 @@
 2. the repository's `data/` folder;
 3. system folders named in the dataset's spec (Debian's
    `dataset-fashion-mnist` for Fashion-MNIST);
-4. the Keras cache (`~/.keras/datasets`), downloading into it if needed;
-5. MNIST only: the 10,000-image test set shipped in `data/mnist/`, split
-   8,000 / 2,000, with a warning (the offline fallback).
+4. the Keras cache (`~/.keras/datasets`), downloading into it if needed.
 
-Every file is checked against a published checksum before use.
+The repository ships all four MNIST files in `data/mnist/`, so a clone has the
+standard 60,000 / 10,000 split offline. Every file is checked against its
+published checksum, or the checksum of its decompressed bytes, before use.
+A download that cannot start fails within DOWNLOAD_TIMEOUT_S seconds, and the
+error says where to put the files.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ import numpy as np
 from gdl_vae.data.specs import (
     IDX_FILES,
     KERAS_DATASETS_URL,
-    TEST_IMAGES,
-    TEST_LABELS,
     DatasetSpec,
     get_spec,
 )
@@ -66,13 +66,9 @@ class Dataset:
 
 
 def load_dataset(
-    name: str = "mnist", data_dir: str | os.PathLike | None = None, warn: bool = True
+    name: str = "mnist", data_dir: str | os.PathLike | None = None
 ) -> Dataset:
-    """Load MNIST or Fashion-MNIST from the first source that has it (module doc).
-
-    warn=False skips the offline fallback's warning, for callers that show
-    `Dataset.source` themselves (the notebooks print it).
-    """
+    """Load MNIST or Fashion-MNIST from the first source that has it (module doc)."""
     spec = get_spec(name)
     user_dir = data_dir if data_dir is not None else os.environ.get("GDL_VAE_DATA_DIR")
     places = []
@@ -94,19 +90,16 @@ def load_dataset(
         if found is not None:
             return found
     found = _download_full(spec, cache)
-    if found is not None:
-        return found
-    if spec.name == "mnist":
-        for directory, where in places:
-            found = _load_test_set_split(spec, directory, where, warn)
-            if found is not None:
-                return found
-    raise FileNotFoundError(
-        f"{spec.title} was not found in {', '.join(w for _, w in places)} and "
-        "could not be downloaded. Fix: connect to the internet once, "
-        f"{spec.install_hint}or pass data_dir= a folder holding the four IDX .gz "
-        "files."
-    )
+    if found is None:
+        folder = cache / spec.folders[-1]
+        raise FileNotFoundError(
+            f"{spec.title} was not found in {', '.join(w for _, w in places)} and "
+            f"could not be downloaded (offline?). Fix: put the four IDX files "
+            f"({', '.join(IDX_FILES)}) in {folder} or in a folder you pass as "
+            f"data_dir= (or GDL_VAE_DATA_DIR), {spec.install_hint}or connect to "
+            "the internet once."
+        )
+    return found
 
 
 def _keras_cache_dir() -> Path:
@@ -124,12 +117,10 @@ def _load_full(spec: DatasetSpec, directory: Path, where: str) -> Dataset | None
             verify_file(npz, spec.name)
             with np.load(npz) as f:
                 arrays = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
-            return _dataset(spec, *arrays, source=f"{spec.title} from {where} ({npz})")
+            return _dataset(spec, *arrays, where=f"{where} ({_shown(npz)})")
         if all((folder / f).is_file() for f in IDX_FILES):
             arrays = [read_idx(folder / f, spec.name) for f in IDX_FILES]
-            return _dataset(
-                spec, *arrays, source=f"{spec.title} from {where} ({folder})"
-            )
+            return _dataset(spec, *arrays, where=f"{where} ({_shown(folder)})")
     return None
 
 
@@ -147,40 +138,23 @@ def _download_full(spec: DatasetSpec, cache: Path) -> Dataset | None:
     return _load_full(spec, cache, "a download into the Keras cache")
 
 
-def _load_test_set_split(
-    spec: DatasetSpec, directory: Path, where: str, warn: bool
-) -> Dataset | None:
-    for folder in _folders(spec, directory):
-        if (folder / TEST_IMAGES).is_file() and (folder / TEST_LABELS).is_file():
-            images = read_idx(folder / TEST_IMAGES, spec.name)
-            labels = read_idx(folder / TEST_LABELS, spec.name)
-            # Every fifth image is held out: deterministic, no random generator,
-            # and it draws from both halves of the test set (written by different
-            # groups of people), so both splits see both styles.
-            held_out = np.arange(len(images)) % 5 == 4
-            message = (
-                "MNIST test set only (offline fallback): the full 60,000-image "
-                "training set was not found and could not be downloaded, so the "
-                f"10,000 test images from {where} ({folder}) are split "
-                f"{(~held_out).sum():,} train / {held_out.sum():,} test"
-            )
-            if warn:
-                warnings.warn(message, UserWarning, stacklevel=3)
-            return _dataset(
-                spec,
-                images[~held_out],
-                labels[~held_out],
-                images[held_out],
-                labels[held_out],
-                source=message,
-            )
-    return None
+def _shown(path: Path) -> str:
+    """A path as the source shows it: relative inside the repository, so that
+    committed outputs name no machine's folders."""
+    try:
+        return str(path.relative_to(REPO_DATA_DIR.parent))
+    except ValueError:
+        return str(path)
 
 
-def _dataset(spec: DatasetSpec, x_train, y_train, x_test, y_test, source) -> Dataset:
+def _dataset(spec: DatasetSpec, x_train, y_train, x_test, y_test, where) -> Dataset:
     def images(x: np.ndarray) -> np.ndarray:
         return (x.astype(np.float32) / 255.0).reshape(-1, *spec.image_shape)
 
+    source = (
+        f"{spec.title}, {len(x_train):,} training and {len(x_test):,} test images, "
+        f"from {where}"
+    )
     return Dataset(
         spec.name,
         images(x_train),
@@ -213,13 +187,18 @@ def verify_file(path: Path, name: str, filename: str | None = None) -> bytes:
                 f"expected {' or '.join(accepted)}. Fix: delete it and copy or "
                 "download it again."
             ) from None
-        if f"raw-sha256:{hashlib.sha256(raw).hexdigest()}" in accepted:
+        raw_md5 = f"raw-md5:{hashlib.md5(raw).hexdigest()}"
+        if raw_md5 in accepted or f"raw-sha256:{_sha256(raw)}" in accepted:
             return data
     raise ValueError(
         f"{path} does not match its published checksum: got md5 {md5} "
         f"({len(data):,} bytes), expected {' or '.join(accepted)}. The file is "
         "truncated or altered. Fix: delete it and copy or download it again."
     )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_idx(path: Path, name: str) -> np.ndarray:

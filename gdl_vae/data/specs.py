@@ -25,8 +25,9 @@ class DatasetSpec:
     """Where a dataset may be found and how its files are checked.
 
     checksums: accepted digests per file name. "md5"/"sha256" hash the file as
-    published; "raw-sha256" hashes the decompressed IDX bytes, so a recompressed
-    copy (Debian recompresses Fashion-MNIST) still matches.
+    published; "raw-md5"/"raw-sha256" hash the decompressed IDX bytes, so a
+    recompressed copy still matches (Debian recompresses Fashion-MNIST; the
+    repository's MNIST training files were recompressed too).
     npz: a single-file form of the whole dataset (Keras' mnist.npz), if any;
     downloads fetch it instead of the four IDX files.
     """
@@ -54,14 +55,24 @@ SPECS: dict[str, DatasetSpec] = {
             folders=("mnist",),
             npz="mnist.npz",
             checksums={
-                TRAIN_IMAGES: ("md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",),
-                TRAIN_LABELS: ("md5:d53e105ee54ea40749a09fcbcd1e9432",),
+                TRAIN_IMAGES: (
+                    "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                    "raw-md5:6bbc9ace898e44ae57da46a324031adb",
+                    "raw-sha256:ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                ),
+                TRAIN_LABELS: (
+                    "md5:d53e105ee54ea40749a09fcbcd1e9432",
+                    "raw-md5:a25bea736e30d166cdddb491f175f624",
+                    "raw-sha256:65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                ),
                 TEST_IMAGES: (
                     "md5:9fb629c4189551a2d022fa330f9573f3",
+                    "raw-md5:2646ac647ad5339dbf082846283269ea",
                     "raw-sha256:0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
                 ),
                 TEST_LABELS: (
                     "md5:ec29112dd5afa0611ce80d1b7f02629c",
+                    "raw-md5:27ae3e4e09519cfbb04c329615203637",
                     "raw-sha256:ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
                 ),
                 "mnist.npz": (
