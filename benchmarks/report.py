@@ -51,8 +51,9 @@ def summary(result: dict) -> list[str]:
                 f"- {label} trains at **{row['speedup']:.2f}x** the Keras example's "
                 f"throughput, with a held-out -ELBO {abs(worse):.2f} nats "
                 f"{'higher (worse)' if worse > 0 else 'lower (better)'} after the "
-                f"same {part['epochs']} epochs: the goal of {TARGET_SPEEDUP}x at no "
-                f"more than {TARGET_NATS:g} nat worse is {'met' if met else 'missed'}."
+                f"same {part['images_seen']:,} images: the goal of "
+                f"{TARGET_SPEEDUP}x at no more than {TARGET_NATS:g} nat worse is "
+                f"{'met' if met else 'missed'}."
             )
     if part := result.get("quality"):
         wins = [v for v in part["verdicts"] if v["margin_nats"] > 0]
@@ -64,9 +65,10 @@ def summary(result: dict) -> list[str]:
         )
     if (part := result.get("literature")) and "neg_iwae" in part:
         lines.append(
-            f"- Latent 32, dynamic binarization: NLL {part['neg_iwae']:.2f} nats "
-            f"(k={part['iwae_k']}) on {part['n_train']:,} training images, against "
-            f"{part['literature']['nll']} for Burda et al. 2016 on 60,000."
+            f"- Latent 32, dynamic binarization, {minutes(part['train_seconds'])} "
+            f"of training: NLL {part['neg_iwae']:.2f} nats (k={part['iwae_k']}, "
+            f"{part['iwae_images']:,} test images), against "
+            f"{part['literature']['nll']} for Burda et al. 2016 after 3,280 epochs."
         )
     return [*lines, ""] if lines else []
 
@@ -88,8 +90,9 @@ def markdown(result: dict) -> str:
     if part := result.get("throughput"):
         rows = part["rows"]
         lines += [
-            f"**Training throughput.** {part['epochs']} epochs of each recipe on "
-            f"the same {rows[0]['train_images']:,} dynamically binarized images, "
+            f"**Training throughput.** {part['images_seen']:,} images seen "
+            f"({part['epochs']:g} epochs) by each recipe, from the same "
+            f"{rows[0]['train_images']:,} dynamically binarized training images, "
             f"batch {part['batch_size']}, float32 unless the row says otherwise; "
             "seconds per epoch are the median after the first (tracing) epoch; "
             "speed is relative to the mean of the two keras_example rows.",

@@ -99,7 +99,12 @@ def test_results_are_a_full_run_with_machine_versions_and_data():
     assert set(run.PARTS) <= set(result)
     env = result["environment"]
     assert env["machine"] and env["date"] and env["versions"]["tensorflow"]
-    assert "MNIST" in result["data_source"]
+    # The standard split, named without a machine's path.
+    assert result["data_source"].startswith(
+        "MNIST, 60,000 training and 10,000 test images, from the repository's data/ "
+        "(data/mnist)"
+    )
+    assert result["literature"]["iwae_images"] == 10_000
     for row in result["quality"]["rows"]:
         assert row["iwae_k"] == 1000 and math.isfinite(row["neg_iwae"])
 
@@ -125,7 +130,8 @@ def test_summary_judges_the_throughput_goal_on_speed_and_likelihood():
 
     result = {
         "throughput": {
-            "epochs": 20,
+            "images_seen": 180_000,
+            "epochs": 3,
             "rows": [
                 row("keras_example, as published", "keras_example", 1.0, 160.0),
                 row("keras_example + x", "keras_example", 1.1, 160.0, {"x": 1}),

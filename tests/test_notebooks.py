@@ -22,6 +22,8 @@ REPOSITORY = re.search(
 ).group(1)
 OWNER_NAME = REPOSITORY.removeprefix("https://github.com/")
 ids = [p.stem for p in NOTEBOOKS]
+# An absolute path of the machine that ran the notebook: /work/..., /home/...
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|home|root|tmp|Users|content)/")
 
 
 def load(path: Path) -> dict:
@@ -132,6 +134,15 @@ def test_committed_outputs_come_from_a_full_clean_run(path):
         assert "Warning" not in text and "WARNING" not in text, where
         assert "━━━━━━━━━━━━━━━━━━━━ " not in text, f"progress bar in {where}"
         assert "step - " not in text, f"per-batch log in {where}"
+        assert not MACHINE_PATH.search(text), f"a machine's path in {where}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_outputs_are_on_the_standard_mnist_split(path):
+    text = "".join(outputs_text(c) for c in load(path)["cells"])
+    if "MNIST" in text:
+        assert "MNIST, 60,000 training and 10,000 test images" in text
+    assert "8,000 train" not in text and "offline fallback" not in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
