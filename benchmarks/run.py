@@ -28,6 +28,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -454,18 +455,32 @@ def scale(settings: Settings) -> dict:
 # -- 5. notebooks --------------------------------------------------------------
 
 
-def notebooks(settings: Settings, save: bool = False) -> dict:
+def notebooks(
+    settings: Settings,
+    save: bool = False,
+    only: Sequence[str] | None = None,
+    previous: dict | None = None,
+) -> dict:
     """Wall time of each notebook run top to bottom (nbclient).
 
     save: write each full run back into its .ipynb, so that the committed
-    outputs are the run whose time is reported.
+    outputs are the run whose time is reported. only: run just these notebooks
+    (file names or stems); the others keep their rows from previous.
     """
     import nbclient
     import nbformat
 
-    rows = []
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    for path in paths[: settings.notebooks]:
+    paths = paths[: settings.notebooks]
+    rows = []
+    if only:
+        unknown = set(only) - {p.name for p in paths} - {p.stem for p in paths}
+        if unknown:
+            raise ValueError(f"no notebook named {sorted(unknown)}")
+        paths = [p for p in paths if p.name in only or p.stem in only]
+        run = {p.name for p in paths}
+        rows = [r for r in (previous or {}).get("rows", []) if r["notebook"] not in run]
+    for path in paths:
         for mode in settings.notebook_modes:
             os.environ["GDL_VAE_QUICK"] = "1" if mode == "quick" else "0"
             notebook = nbformat.read(path, as_version=4)
@@ -482,6 +497,8 @@ def notebooks(settings: Settings, save: bool = False) -> dict:
             rows.append({"notebook": path.name, "mode": mode, "seconds": seconds})
             print(f"  {path.name} ({mode}): {seconds} s", flush=True)
     os.environ.pop("GDL_VAE_QUICK", None)
+    modes = {mode: i for i, mode in enumerate(settings.notebook_modes)}
+    rows.sort(key=lambda r: (r["notebook"], modes.get(r["mode"], len(modes))))
     return {"rows": rows}
 
 
@@ -494,6 +511,13 @@ def main(argv: list[str] | None = None) -> int:
         "--save-notebooks",
         action="store_true",
         help="write each notebook's full run into its .ipynb (the committed outputs)",
+    )
+    parser.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NAME",
+        help="with --parts notebooks: run only these notebooks (e.g. "
+        "04_regularization); the others keep their rows in results.json",
     )
     parser.add_argument(
         "--report",
@@ -532,7 +556,12 @@ def main(argv: list[str] | None = None) -> int:
         "quality": lambda: quality(data, settings),
         "literature": lambda: literature(data, settings),
         "scale": lambda: scale(settings),
-        "notebooks": lambda: notebooks(settings, save=args.save_notebooks),
+        "notebooks": lambda: notebooks(
+            settings,
+            save=args.save_notebooks,
+            only=args.notebooks,
+            previous=result.get("notebooks"),
+        ),
     }
     for name in [] if args.report else args.parts:
         print(f"{name}:", flush=True)

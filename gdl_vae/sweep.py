@@ -123,7 +123,7 @@ def measure(
       recognised (share the judge calls a digit, if a judge is given);
       nearer_train (share of decoded
       samples nearer to a training image than to any held-out one, with as
-      many of each: 0.5 without memorisation, see
+      many of each: about 0.5 without memorisation, above it with, see
       evaluation.nearer_training_share).
     """
     held_out = held_out_images(x_test, binarization, seed=seed)

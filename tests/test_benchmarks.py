@@ -3,6 +3,7 @@ and that the README shows exactly what the last full run wrote."""
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -150,3 +151,17 @@ def test_durations_read_as_minutes_and_seconds():
     assert report.minutes(90.4) == "1 min 30 s"
     assert report.minutes(600.2) == "10 min"
     assert report.minutes(48.1) == "48 s"
+
+
+def test_timing_some_notebooks_keeps_the_rows_of_the_others():
+    settings = replace(run.QUICK, notebooks=None, notebook_modes=())
+    previous = {
+        "rows": [
+            {"notebook": "01_autoencoder.ipynb", "mode": "full", "seconds": 90.0},
+            {"notebook": "04_regularization.ipynb", "mode": "full", "seconds": 1.0},
+        ]
+    }
+    kept = run.notebooks(settings, only=["04_regularization"], previous=previous)
+    assert kept["rows"] == previous["rows"][:1]  # 04's old row is gone, 01's kept
+    with pytest.raises(ValueError, match="no notebook named"):
+        run.notebooks(settings, only=["99_missing"], previous=previous)

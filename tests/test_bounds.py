@@ -31,7 +31,9 @@ def test_elbo_and_iwae_bracket_the_exact_log_likelihood(binary):
         name: (exact - b).mean()
         for name, b in [("elbo", elbo), ("10", iwae_10), ("5000", iwae_5000)]
     }
-    assert gap["elbo"] > 1.0  # the bound has a real gap to close ...
+    # The bound has a real gap to close (about 1 nat here), far above the
+    # quadrature's and the estimates' noise (median |exact - iwae_5000| ~ 0.01) ...
+    assert gap["elbo"] > 0.5
     assert gap["elbo"] > gap["10"] > abs(gap["5000"])  # ... which closes as k grows
     assert abs(gap["5000"]) < 0.25 * gap["elbo"]
     # Only the expectation is bounded: with a mismatched q the importance
@@ -48,11 +50,18 @@ def test_iwae_with_k_equal_one_estimates_the_elbo(trained_vae, binary):
 
 
 def test_iwae_memory_is_bounded_by_chunking(trained_vae, binary):
-    """Small chunks give the same bound as one big chunk (same k, same draws)."""
-    x = binary[1][:3]
+    """Small chunks estimate the same bound as one big chunk.
+
+    The chunks draw their own samples, so the two are independent estimates: per
+    image they differ by about 0.7 nats (k=300), on average over 64 images by
+    under 0.1. A chunk dropped or a wrong log k would move the mean by over 1.
+    """
+    x = binary[1][:64]
     chunked = bounds.iwae_bound(trained_vae, x, k=300, seed=0, max_decodes=64)
     whole = bounds.iwae_bound(trained_vae, x, k=300, seed=0, max_decodes=4096)
-    np.testing.assert_allclose(chunked, whole, atol=1.0)
+    assert chunked.shape == whole.shape == (64,)
+    assert abs((chunked - whole).mean()) < 0.3
+    assert np.median(np.abs(chunked - whole)) < 1.5
 
 
 def test_bounds_for_many_models_do_not_retrace(binary, caplog):

@@ -1,5 +1,6 @@
 """PCA, principal angles, and the linear autoencoder of notebook 05."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -47,20 +48,23 @@ def test_principal_angles_ignore_the_basis_and_see_orthogonality():
 
 def test_linear_autoencoder_reaches_pca_and_spans_its_subspace(mnist):
     x = mnist.x_train[:2000]
+    keras.utils.set_random_seed(0)
     model = gdl_vae.build_autoencoder(
-        4, "linear", reconstruction="mse", learning_rate=3e-3
+        4, "linear", reconstruction="mse", learning_rate=1e-2
     )
-    model.fit(x, batch_size=128, epochs=60, verbose=0)
+    model.fit(x, batch_size=128, epochs=100, verbose=0)
     fitted = pca.fit(x, 4)
     pca_error = pca.squared_error(x, fitted.reconstruct(x))
     ae_error = pca.squared_error(x, model.reconstruct(x))
-    assert pca_error <= ae_error < 1.05 * pca_error
+    assert pca_error <= ae_error < 1.01 * pca_error
     basis = pca.decoder_basis(model)
     assert basis.shape == (784, 4)
     angles = pca.principal_angles(basis, fitted.components.T)
-    # The error converges before the subspace does: the direction with the
-    # smallest eigenvalue gap is the last to settle (60 epochs: about 11 degrees).
-    assert angles[:3].max() < 3.0 and angles.max() < 20.0
+    # The error converges before the subspace does: the 4th and 5th eigenvalues
+    # of these images differ by 10%, so the 4th direction is the last to settle
+    # (after 40 epochs: error within 0.7% of PCA's, 4th angle 50 degrees; after
+    # 100: every angle under 3 degrees).
+    assert angles.max() < 6.0
     random = np.random.default_rng(0).normal(size=basis.shape)
     assert pca.principal_angles(random, fitted.components.T).max() > 80.0
     mixing = pca.explained_in_basis(basis, fitted.components)
