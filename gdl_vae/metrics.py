@@ -1,0 +1,117 @@
+"""Instruments for generated images, computed on features of a fixed classifier.
+
+A generator is judged by comparing its samples with real images in the feature
+space of a network trained to tell digits apart, where distances follow what
+the images show rather than their pixels:
+
+frechet_distance:  the distance between Gaussians fitted to the two feature
+                   sets (FID-style; Heusel et al., NeurIPS 2017). 0 for equal
+                   statistics; it grows with blur, noise and missing classes.
+precision_recall:  improved precision and recall (Kynkäänniemi et al.,
+                   NeurIPS 2019). Each feature vector gets a ball reaching to
+                   its k-th nearest neighbour in its own set. Precision: the
+                   share of samples inside some real image's ball (quality).
+                   Recall: the share of real images inside some sample's ball
+                   (diversity: how much of the data the samples cover).
+class_shares:      how often each class is predicted, to spot missing modes.
+
+Every function takes plain arrays of features, shape (N, D), so the same
+instruments work with any feature extractor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK = 1024  # rows of a distance matrix computed at a time: bounds memory
+
+
+def _features(x: np.ndarray, name: str) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2 or len(x) < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(
+            f"{name} must be finite features of shape (N, D) with N >= 2; got shape "
+            f"{x.shape}. Fix: pass classifier features, one row per image."
+        )
+    return x
+
+
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a symmetric positive semi-definite matrix."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
+    """||mu_r - mu_f||^2 + Tr(S_r + S_f - 2 (S_r S_f)^(1/2)) of the two feature sets.
+
+    The trace of (S_r S_f)^(1/2) is computed as that of (A S_f A)^(1/2) with
+    A = S_r^(1/2): the same eigenvalues, from symmetric matrices only.
+    """
+    real, fake = _features(real, "real"), _features(fake, "fake")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"feature sizes differ: {real.shape[1]} and {fake.shape[1]}")
+    mean_gap = real.mean(axis=0) - fake.mean(axis=0)
+    cov_real = np.cov(real, rowvar=False)
+    cov_fake = np.cov(fake, rowvar=False)
+    root = _psd_sqrt(cov_real)
+    cross = np.linalg.eigvalsh(root @ cov_fake @ root)
+    trace = (
+        np.trace(cov_real)
+        + np.trace(cov_fake)
+        - 2 * np.sqrt(np.clip(cross, 0, None)).sum()
+    )
+    return float(mean_gap @ mean_gap + max(trace, 0.0))
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
+    return np.maximum(d, 0.0)
+
+
+def knn_radii(x: np.ndarray, k: int = 3) -> np.ndarray:
+    """Distance from each row of x to its k-th nearest other row, shape (N,)."""
+    x = _features(x, "x")
+    if not 1 <= k < len(x):
+        raise ValueError(f"k must be in 1..{len(x) - 1} for {len(x)} rows; got {k}.")
+    radii = np.empty(len(x))
+    for start in range(0, len(x), CHUNK):
+        d = _squared_distances(x[start : start + CHUNK], x)
+        # Index k: the row itself is its own nearest neighbour, at distance 0.
+        radii[start : start + CHUNK] = np.partition(d, k, axis=1)[:, k]
+    return np.sqrt(radii)
+
+
+def _inside_any_ball(points: np.ndarray, centres: np.ndarray, radii: np.ndarray):
+    """For each point: does some centre's ball (its radius) contain it?"""
+    inside = np.empty(len(points), bool)
+    for start in range(0, len(points), CHUNK):
+        d = np.sqrt(_squared_distances(points[start : start + CHUNK], centres))
+        inside[start : start + CHUNK] = (d <= radii[None, :]).any(axis=1)
+    return inside
+
+
+def precision_recall(
+    real: np.ndarray, fake: np.ndarray, k: int = 3
+) -> dict[str, float]:
+    """Improved precision and recall of samples (fake) against real features.
+
+    k = 3 is the paper's choice. Use as many samples as real images: both
+    numbers depend on the sizes of the two sets.
+    """
+    real, fake = _features(real, "real"), _features(fake, "fake")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"feature sizes differ: {real.shape[1]} and {fake.shape[1]}")
+    precision = _inside_any_ball(fake, real, knn_radii(real, k)).mean()
+    recall = _inside_any_ball(real, fake, knn_radii(fake, k)).mean()
+    return {"precision": float(precision), "recall": float(recall)}
+
+
+def class_shares(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """Share of samples assigned to each class, shape (num_classes,), sums to 1."""
+    predicted = np.asarray(predicted)
+    if predicted.ndim != 1 or len(predicted) == 0:
+        raise ValueError("predicted must be a non-empty 1-D array of class indices.")
+    if predicted.min() < 0 or predicted.max() >= num_classes:
+        raise ValueError(f"class indices must lie in 0..{num_classes - 1}.")
+    return np.bincount(predicted, minlength=num_classes) / len(predicted)
