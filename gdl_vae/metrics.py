@@ -115,3 +115,51 @@ def class_shares(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
     if predicted.min() < 0 or predicted.max() >= num_classes:
         raise ValueError(f"class indices must lie in 0..{num_classes - 1}.")
     return np.bincount(predicted, minlength=num_classes) / len(predicted)
+
+
+class Reference:
+    """Real images as the yardstick for samples, in a digit classifier's features.
+
+    Built once (the costly part: features and k-NN radii of the real images),
+    then scores any number of generators with score(samples).
+
+    The judge maps whatever is no digit (noise, blends, blobs) close to the
+    origin of its ReLU features, and the balls of a few ambiguous real digits
+    reach there too: left in, they would call pure noise "precise" (measured:
+    precision 1.0 for noisy digits). So the manifold for precision and recall
+    keeps the real images the judge recognises, less those whose ball reaches
+    the origin (together about 96% of MNIST's test digits); the Fréchet
+    distance uses all of them.
+    """
+
+    def __init__(self, judge, images: np.ndarray, k: int = 3) -> None:
+        self.judge = judge
+        self.k = k
+        self.features = judge.features(images)
+        self.recognised = judge.recognised(images)
+        manifold = self.features[self.recognised]
+        radii = knn_radii(manifold, k)
+        # ReLU features: the origin is an image in which the judge finds nothing.
+        # A ball that reaches it would take in noise and blends as "real".
+        keep = np.linalg.norm(manifold, axis=1) > radii
+        self.manifold, self.radii = manifold[keep], radii[keep]
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def score(self, samples: np.ndarray) -> dict:
+        """fd, precision, recall, recognised (share the judge calls a digit) and
+        class_shares (of the judge's predictions) for samples, as many as the
+        reference has images for comparable numbers."""
+        features = self.judge.features(samples)
+        precision = _inside_any_ball(features, self.manifold, self.radii).mean()
+        recall = _inside_any_ball(
+            self.manifold, features, knn_radii(features, self.k)
+        ).mean()
+        return {
+            "fd": frechet_distance(self.features, features),
+            "precision": float(precision),
+            "recall": float(recall),
+            "recognised": float(self.judge.recognised(samples).mean()),
+            "class_shares": class_shares(self.judge.predict(samples)),
+        }
