@@ -18,12 +18,14 @@ import gdl_vae  # first: TensorFlow, imported next, then comes without its log l
 # isort: split
 import keras
 
+from benchmarks.report import table
 from gdl_vae.data import held_out_images
 from gdl_vae.precision import cpu_has_bfloat16
 from gdl_vae.runs import environment
 from gdl_vae.training import train
 
 RESULTS = Path(__file__).with_name("precision.json")
+COLUMNS = ("policy", "seed", "seconds_per_epoch", "images_per_second", "held_out_elbo")
 
 
 def measure(policy: str, data, images: int, seed: int = 0) -> dict:
@@ -101,19 +103,15 @@ def report(result: dict, seeds: list[int]) -> str:
         "a fixed binarization of all the test images. Raw rows: `precision.json`. "
         f"`best_policy()` picks {result['picked_policy']} on this machine.",
         "",
-        "| policy | seed | s / epoch | images / s | held-out ELBO (nats) |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {r['policy']} | {r['seed']} | {r['seconds_per_epoch']} | "
-        f"{r['images_per_second']} | {r['held_out_elbo']} |"
-        for r in result["rows"]
+        *table(
+            ["policy", "seed", "s / epoch", "images / s", "held-out ELBO (nats)"],
+            [[r[key] for key in COLUMNS] for r in result["rows"]],
+        ),
     ]
     if summary := result.get("summary"):
         other = result["rows"][1]["policy"]
         gap = summary["elbo_gap"]
         lines += [
-            "",
             f"Mean over seeds: {other} ran at {summary['speedup']:.2f}x the speed of "
             f"float32, with a held-out ELBO {abs(gap):.2f} nats "
             f"{'lower' if gap < 0 else 'higher'}.",

@@ -16,7 +16,8 @@ README_START = "<!-- benchmarks:start (python -m benchmarks.run writes this) -->
 README_END = "<!-- benchmarks:end -->"
 
 
-def _table(header: list[str], rows: list[list]) -> list[str]:
+def table(header: list[str], rows: list[list]) -> list[str]:
+    """A markdown table, then a blank line."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return [*lines, ""]
@@ -97,7 +98,7 @@ def markdown(result: dict) -> str:
             "seconds per epoch are the median after the first (tracing) epoch; "
             "speed is relative to the mean of the two keras_example rows.",
             "",
-            *_table(
+            *table(
                 ["recipe", "s / epoch", "images / s", "speed", "held-out -ELBO"],
                 [
                     [
@@ -121,7 +122,7 @@ def markdown(result: dict) -> str:
             "",
         ]
         for name in names:
-            lines += _table(
+            lines += table(
                 [f"{name}: layer (output shape)", "ms"],
                 [[f"{r['network']}: {r['layer']}", r["ms"]] for r in profile[name]],
             )
@@ -134,7 +135,7 @@ def markdown(result: dict) -> str:
             "-ELBO uses all of them. gdl_vae's recipes keep the weights that did "
             "best on a slice of the training split (1/16 of it).",
             "",
-            *_table(
+            *table(
                 ["binarization", "recipe", "latent", "epochs", "-ELBO", "-IWAE"],
                 [
                     [
@@ -173,7 +174,7 @@ def markdown(result: dict) -> str:
             f"{lit['what']}: {lit['nll']} nats on the standard 60,000 / 10,000 "
             f"split. Data here: {part['data_source']}.",
             "",
-            *_table(
+            *table(
                 ["recipe", "train images", "epochs", "-ELBO", "NLL (-IWAE)"],
                 [
                     [
@@ -198,7 +199,7 @@ def markdown(result: dict) -> str:
                 f"-ELBO on all {part['n_test']:,} test images, -IWAE (k="
                 f"{rows[0]['iwae_k']}) on the first {rows[0]['iwae_images']:,}.",
                 "",
-                *_table(
+                *table(
                     ["recipe", "epochs", "s / epoch", "images / s", "-ELBO", "-IWAE"],
                     [
                         [
@@ -221,7 +222,7 @@ def markdown(result: dict) -> str:
             "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
             "and quick (`GDL_VAE_QUICK=1`) mode.",
             "",
-            *_table(
+            *table(
                 ["notebook", "full", "quick"],
                 [
                     [

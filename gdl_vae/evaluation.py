@@ -113,8 +113,8 @@ def nearer_training_share(
     blurry average is close to everything); this share is fooled less, but not
     immune: MNIST training digits blurred by 2 pixels score about 0.37. Only a
     share clearly above that of real digits is a sign of copying. train must be
-    images the model was trained on and held_out
-    images it never saw, the same number of each.
+    images the model was trained on and held_out images it never saw, the same
+    number of each.
     """
     if len(train) != len(held_out):
         raise ValueError(
