@@ -14,6 +14,8 @@ precision_recall:  improved precision and recall (Kynkäänniemi et al.,
                    Recall: the share of real images inside some sample's ball
                    (diversity: how much of the data the samples cover).
 class_shares:      how often each class is predicted, to spot missing modes.
+calibration_sets:  real, blurred, noisy, blended and one-class digits, to show
+                   what each number says about images whose quality is known.
 
 Every function takes plain arrays of features, shape (N, D), so the same
 instruments work with any feature extractor.
@@ -115,6 +117,41 @@ def class_shares(predicted: np.ndarray, num_classes: int = 10) -> np.ndarray:
     if predicted.min() < 0 or predicted.max() >= num_classes:
         raise ValueError(f"class indices must lie in 0..{num_classes - 1}.")
     return np.bincount(predicted, minlength=num_classes) / len(predicted)
+
+
+def calibration_sets(
+    x: np.ndarray, y: np.ndarray, n: int, seed: int | None = None
+) -> dict[str, np.ndarray]:
+    """n images each of what the instruments must tell apart, from real digits x.
+
+    Real digits (the best a generator can do: score them against other real
+    digits), the same digits blurred by 1 and by 2 pixels, with pixel noise,
+    pixel averages of two digits of different classes, and digits of one class
+    only (sharp but not diverse). Give training images when the reference is
+    the test set.
+    """
+    from gdl_vae.classifier import blurred
+
+    x, y = np.asarray(x, np.float32), np.asarray(y)
+    if len(x) != len(y) or len(x) < n:
+        raise ValueError(f"need at least n={n} images with one label each.")
+    rng = np.random.default_rng(seed)
+    real = x[rng.choice(len(x), n, replace=False)]
+    a, b = rng.integers(0, len(x), (2, n))
+    same = y[a] == y[b]
+    while same.any():  # averages of two digits of different classes
+        b[same] = rng.integers(0, len(x), same.sum())
+        same = y[a] == y[b]
+    ones = np.flatnonzero(y == 1)
+    noise = 0.3 * rng.standard_normal(real.shape).astype(np.float32)
+    return {
+        "real digits": real,
+        "blurred, 1 px": blurred(real, 1.0),
+        "blurred, 2 px": blurred(real, 2.0),
+        "pixel noise": np.clip(real + noise, 0.0, 1.0),
+        "averages of two": 0.5 * (x[a] + x[b]),
+        "1s only": x[rng.choice(ones, n, replace=len(ones) < n)],
+    }
 
 
 class Reference:

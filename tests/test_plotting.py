@@ -40,6 +40,8 @@ def test_every_helper_draws_a_png():
             {"a": {"loss": [3, 2], "beta": [0, 1]}, "b": {"loss": [2, 2]}},
             ["loss", "beta"],
         ),
+        plotting.image_panels({"a": images, "b": images[::-1], "c": images}, columns=2),
+        plotting.bound_gaps([1, 10, 100], rng.normal(size=(5, 3)), rng.normal(size=5)),
     ]
     assert all(shows_as_png(fig) for fig in figures)
 
@@ -64,6 +66,18 @@ def test_metric_bars_leave_out_what_a_row_lacks():
     assert np.isnan(kl_heights[0]) and kl_heights[1] == 20.0
     with pytest.raises(ValueError, match="at least one row"):
         plotting.metric_bars([], {"rec": "r"})
+
+
+def test_wide_figures_wrap_to_a_notebooks_width():
+    rows = [{"model": f"model {i}", "a": i, "b": i, "c": i, "d": i} for i in range(8)]
+    fig = plotting.metric_bars(rows, {"a": "A", "b": "B", "c": "C", "d": "D"})
+    width, height = fig.get_size_inches()
+    assert width <= plotting.charts.MAX_WIDTH and height > 2 * 3  # two rows
+    assert sum(ax.axison for ax in fig.axes) == 4
+    fig = plotting.history_comparison({"x": {t: [1, 2] for t in "abcd"}}, list("abcd"))
+    assert fig.get_size_inches()[0] <= plotting.charts.MAX_WIDTH
+    with pytest.raises(ValueError, match="len\\(ks\\)"):
+        plotting.bound_gaps([1, 10], np.zeros((3, 3)), np.zeros(3))
 
 
 def test_loss_curves_draw_an_autoencoders_single_term_once():

@@ -95,6 +95,20 @@ def loss_curves(
     return finish(fig, title)
 
 
+MAX_WIDTH = 10.0  # inches: 1,000 pixels, the width of a notebook's output
+
+
+def _panel_grid(n: int, width: float, height: float) -> tuple[Figure, list]:
+    """n panels of width x height inches, wrapped into rows at MAX_WIDTH."""
+    ncols = max(1, min(n, int(MAX_WIDTH // width)))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(width * ncols, height * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, list(axes[:n])
+
+
 def metric_bars(
     rows: Sequence[Mapping],
     metrics: Mapping[str, str],
@@ -102,20 +116,61 @@ def metric_bars(
     title: str | None = None,
 ) -> Figure:
     """One panel per metric (metrics maps row keys to panel titles), one bar per
-    row, labelled by row[label]; a row without the metric gets no bar."""
+    row, labelled by row[label]; a row without the metric gets no bar. Panels
+    wrap into rows so that the figure fits a notebook's width."""
     if not rows or not metrics:
         raise ValueError("metric_bars needs at least one row and one metric.")
     names = [str(row[label]) for row in rows]
-    fig = Figure(figsize=(max(3.0, 0.45 * len(rows) + 1.2) * len(metrics), 3.2))
-    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    width = min(MAX_WIDTH, max(3.0, 0.45 * len(rows) + 1.2))
+    fig, axes = _panel_grid(len(metrics), width, 3.4)
     for ax, (key, panel) in zip(axes, metrics.items(), strict=True):
         values = [row.get(key) for row in rows]
         shown = [np.nan if v is None else float(v) for v in values]
         bars = ax.bar(range(len(rows)), shown, color="tab:blue")
-        ax.bar_label(bars, fmt="%.3g", fontsize=7)
-        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
-        ax.set_title(panel, fontsize=9)
+        ax.bar_label(bars, fmt="%.3g", fontsize=8)
+        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=9)
+        ax.set_title(panel, fontsize=10)
     return finish(fig, title)
+
+
+def bound_gaps(
+    ks: Sequence[int],
+    bounds: np.ndarray,
+    elbo: np.ndarray,
+    title: str | None = None,
+) -> Figure:
+    """How much the importance-weighted bound gains over the ELBO, per image.
+
+    bounds: (N, len(ks)) bounds in nats, one column per k; elbo: (N,). Left:
+    bound minus ELBO against k, a thin line per image (up to 40) and their
+    mean. Right: the distribution of that gain at the largest k, which is at
+    most KL(q(z|x) || p(z|x)), the gap between the ELBO and log p(x).
+    """
+    bounds, elbo = np.asarray(bounds, float), np.asarray(elbo, float)
+    if bounds.shape != (len(elbo), len(ks)):
+        raise ValueError(
+            f"bounds must be (N, len(ks)) = ({len(elbo)}, {len(ks)}); got "
+            f"{bounds.shape}."
+        )
+    gain = bounds - elbo[:, None]
+    fig = Figure(figsize=(MAX_WIDTH, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for row in gain[:40]:
+        left.plot(ks, row, color="tab:blue", alpha=0.25, lw=0.8)
+    left.plot(ks, gain.mean(axis=0), color="black", marker="o", lw=2, label="mean")
+    left.axhline(0, color="grey", ls=":", lw=1)
+    left.set_xscale("log")
+    left.set_xlabel("k, importance samples")
+    left.set_ylabel("bound minus ELBO (nats)")
+    left.set_title("each line one held-out image")
+    left.legend()
+    right.hist(gain[:, -1], bins=30, color="tab:blue")
+    right.set_xlabel(f"bound at k = {ks[-1]} minus ELBO (nats)")
+    right.set_ylabel("images")
+    right.set_title("how loose the ELBO is, image by image")
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def curves(
@@ -149,8 +204,7 @@ def history_comparison(
     title: str | None = None,
 ) -> Figure:
     """One panel per term, one curve per model: how training differed."""
-    fig = Figure(figsize=(3.6 * len(terms), 3))
-    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    fig, axes = _panel_grid(len(terms), 3.6, 3.0)
     for ax, term in zip(axes, terms, strict=True):
         for name, history in histories.items():
             if term in history:
