@@ -3,8 +3,8 @@
 Each exercise in notebooks 01-03 asks for one function (a loss, a sampling
 step, a distance). `check(name, function)` calls it on random inputs, compares
 the result with what the package computes, and prints what it found: correct,
-not attempted yet, or how far off and where to look. It returns True only for
-a correct answer.
+not attempted yet, or how far off and where. `verdict(name, function)` returns
+the same as (correct?, message).
 
     from gdl_vae import exercises
     exercises.check("02.reparameterize", reparameterize)
@@ -223,23 +223,25 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def check(name: str, answer: Callable) -> bool:
-    """Run exercise `name` on your function `answer`; print and return the verdict."""
+def verdict(name: str, answer: Callable) -> tuple[bool, str]:
+    """Run exercise `name` on your function `answer`: (correct?, what was found)."""
     if name not in EXERCISES:
         raise ValueError(f"no exercise {name!r}; there are {sorted(EXERCISES)}.")
     exercise = EXERCISES[name]
     try:
         problem = exercise.compare(answer)
     except NotImplementedError:
-        print(
-            f"{name}: not attempted yet. Write {exercise.task}, or reveal the solution."
+        return False, (
+            f"{name}: not attempted yet. Write {exercise.task}; the solution is "
+            "in the next cell."
         )
-        return False
     except Exception as error:  # the learner's code: show what broke, don't raise
-        print(f"{name}: your function raised {type(error).__name__}: {error}")
-        return False
+        return False, f"{name}: your function raised {type(error).__name__}: {error}"
     if problem is None:
-        print(f"{name}: correct, it matches the package.")
-        return True
-    print(f"{name}: not yet. {problem}")
-    return False
+        return True, f"{name}: correct, it matches the package."
+    return False, f"{name}: not yet. {problem}"
+
+
+def check(name: str, answer: Callable) -> None:
+    """Run exercise `name` on your function `answer` and print the verdict."""
+    print(verdict(name, answer)[1])

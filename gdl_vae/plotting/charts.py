@@ -44,8 +44,11 @@ def heatmap(
     xlabel: str = "",
     ylabel: str = "",
     fmt: str = "{:.0%}",
+    row_labels: Sequence | None = None,
+    column_labels: Sequence | None = None,
 ) -> Figure:
-    """A matrix as coloured cells, each value written in; rows and columns 0..n-1."""
+    """A matrix as coloured cells, each value written in. Rows and columns are
+    labelled 0..n-1 unless row_labels / column_labels name them."""
     matrix = np.asarray(matrix)
     fig = Figure(figsize=(0.5 * matrix.shape[1] + 1.5, 0.5 * matrix.shape[0] + 0.8))
     ax = fig.subplots()
@@ -55,8 +58,13 @@ def heatmap(
             j, i, fmt.format(value), ha="center", va="center", fontsize=7,
             color="black" if value > 0.6 else "white",
         )  # fmt: skip
-    ax.set_xticks(range(matrix.shape[1]))
-    ax.set_yticks(range(matrix.shape[0]))
+    for axis, count, names in (
+        (ax.xaxis, matrix.shape[1], column_labels),
+        (ax.yaxis, matrix.shape[0], row_labels),
+    ):
+        if names is not None and len(names) != count:
+            raise ValueError(f"{len(names)} labels for {count} rows or columns.")
+        axis.set_ticks(range(count), None if names is None else [str(n) for n in names])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -115,22 +123,34 @@ def metric_bars(
     label: str = "model",
     title: str | None = None,
 ) -> Figure:
-    """One panel per metric (metrics maps row keys to panel titles), one bar per
-    row, labelled by row[label]; a row without the metric gets no bar. Panels
-    wrap into rows so that the figure fits a notebook's width."""
+    """One panel per metric (metrics maps row keys to panel titles), one
+    horizontal bar per row, labelled by row[label] down the left; a row without
+    the metric gets no bar. Two or three panels to a row of the figure, so it
+    fits a notebook's width however many rows and metrics there are."""
     if not rows or not metrics:
         raise ValueError("metric_bars needs at least one row and one metric.")
     names = [str(row[label]) for row in rows]
-    width = min(MAX_WIDTH, max(3.0, 0.45 * len(rows) + 1.2))
-    fig, axes = _panel_grid(len(metrics), width, 3.4)
-    for ax, (key, panel) in zip(axes, metrics.items(), strict=True):
-        values = [row.get(key) for row in rows]
-        shown = [np.nan if v is None else float(v) for v in values]
-        bars = ax.bar(range(len(rows)), shown, color="tab:blue")
-        ax.bar_label(bars, fmt="%.3g", fontsize=8)
-        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=9)
+    ncols = 2 if len(metrics) in (2, 4) else min(3, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(
+        figsize=(MAX_WIDTH, (0.26 * len(rows) + 0.9) * nrows), layout="constrained"
+    )
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    for ax in axes.flat[len(metrics) :]:
+        ax.set_axis_off()
+    panels = zip(axes.flat, metrics.items(), strict=False)  # spare axes stay off
+    for i, (ax, (key, panel)) in enumerate(panels):
+        shown = [np.nan if row.get(key) is None else float(row[key]) for row in rows]
+        bars = ax.barh(range(len(rows)), shown, color="tab:blue")
+        ax.bar_label(bars, fmt="%.3g", fontsize=8, padding=2)
+        ax.margins(x=0.25)  # room for the labels right of the longest bar
+        ax.set_yticks(range(len(rows)), names, fontsize=9)
+        ax.tick_params(labelleft=i % ncols == 0)
         ax.set_title(panel, fontsize=10)
-    return finish(fig, title)
+    axes[0, 0].invert_yaxis()  # the first row on top (shared by every panel)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def bound_gaps(
