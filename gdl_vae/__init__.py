@@ -37,6 +37,7 @@ _EXPORTS = {
     "train": "gdl_vae.training",
     "DigitClassifier": "gdl_vae.classifier",
     "train_digit_classifier": "gdl_vae.classifier",
+    "load_digit_classifier": "gdl_vae.classifier",
     "best_policy": "gdl_vae.precision",
 }
 __all__ = sorted(_EXPORTS)

@@ -11,7 +11,8 @@ recognises confidently is a number that compares generators.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -22,6 +23,9 @@ from gdl_vae.data import IMAGE_SHAPE, check_images
 NUM_CLASSES = 10
 THRESHOLD = 0.9  # top probability at or above which an image counts as a digit
 BLUR_SIGMAS = (0.6, 1.0, 1.4)  # pixels; blurred copies of a half of the digits
+SHIPPED_EPOCHS = 5  # the shipped judge's epochs over the 60,000 training images
+# The shipped judge: tools/train_digit_classifier.py trains and writes them.
+WEIGHTS = Path(__file__).parent / "weights" / "digit_classifier.weights.h5"
 
 
 def no_digit_images(
@@ -70,10 +74,12 @@ def build_classifier(image_shape=IMAGE_SHAPE) -> keras.Model:
     return keras.Sequential(
         [
             keras.Input(image_shape),
-            keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
             keras.layers.Flatten(),
-            keras.layers.Dropout(0.3),
+            keras.layers.Dropout(0.4),
             keras.layers.Dense(128, activation="relu"),
             keras.layers.Dense(NUM_CLASSES),
         ],
@@ -87,12 +93,24 @@ class DigitClassifier:
 
     model: keras.Model
     threshold: float = THRESHOLD
+    _extractor: keras.Model | None = field(default=None, repr=False, compare=False)
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (N, 10)."""
         check_images(images, self.model.input_shape[1:], "images")
         logits = self.model.predict(images, batch_size=1000, verbose=0)
         return keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """The last hidden layer's activations, shape (N, D): the space in which
+        gdl_vae.metrics compares generated images with real ones."""
+        check_images(images, self.model.input_shape[1:], "images")
+        if self._extractor is None:
+            self._extractor = keras.Model(
+                self.model.inputs, self.model.layers[-2].output
+            )
+        out = self._extractor.predict(images, batch_size=1000, verbose=0)
+        return keras.ops.convert_to_numpy(out).astype(np.float64)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """The most likely digit for each image, shape (N,)."""
@@ -178,4 +196,20 @@ def train_digit_classifier(
     model.fit(
         images, targets, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0
     )
+    return DigitClassifier(model, threshold)
+
+
+def load_digit_classifier(threshold: float = THRESHOLD) -> DigitClassifier:
+    """The shipped judge: build_classifier() with the weights that
+    tools/train_digit_classifier.py trained on the 60,000 MNIST training images.
+
+    Every notebook and benchmark measures with it, so their numbers compare.
+    """
+    if not WEIGHTS.exists():
+        raise FileNotFoundError(
+            f"the digit classifier's weights are missing: {WEIGHTS}. Fix: reinstall "
+            "gdl_vae, or run python tools/train_digit_classifier.py in the repository."
+        )
+    model = build_classifier()
+    model.load_weights(WEIGHTS)
     return DigitClassifier(model, threshold)

@@ -4,6 +4,7 @@ For any model with `decode_mean` (every LatentModel):
 decoded_paths:          images along latent interpolation paths;
 step_changes:           how much the decoded image changes per step along them;
 continuity:             those changes summed up in three numbers;
+path_continuity:        the same three numbers for any paths of images;
 direction_changes:      the change for a small step in a random direction;
 nearer_training_share:  a memorisation test for generated images;
 latent_classifier_accuracy: how linearly the codes separate the classes.
@@ -53,17 +54,28 @@ def _steps(images: np.ndarray) -> np.ndarray:
 def continuity(
     model, start: np.ndarray, end: np.ndarray, frames: int = 20, method: str = "linear"
 ) -> dict[str, float]:
-    """How smoothly the decoded image changes along latent paths, averaged over paths.
+    """How smoothly the decoded image changes along latent paths: the numbers of
+    path_continuity for the model's decoded paths from start to end."""
+    return path_continuity(decoded_paths(model, start, end, frames, method))
 
-    step_change: mean RMS pixel change per step (pixels in [0, 1]).
+
+def path_continuity(images: np.ndarray) -> dict[str, float]:
+    """How smoothly images change along paths, shape (N, frames, ...), averaged.
+
+    step_change: mean RMS pixel change per step (pixels in [0, 1]). A blurrier
+        decoder scores lower here without being any smoother: blur shrinks
+        every difference between images.
     largest_step_share: the largest step's share of the path's total change;
         1 / (frames - 1) when the change is spread evenly, 1 when it all happens
-        in one jump. Independent of the latent scale, so models compare.
+        in one jump. Blur shrinks all steps alike and leaves it (nearly) as it
+        is; so do the latent scale and the number of pixels.
     path_ratio: total change along the path over the direct change between its
         two end images; 1 for a straight cross-fade, larger when the path
         detours through other images.
     """
-    images = decoded_paths(model, start, end, frames, method)
+    images = np.asarray(images, np.float32)
+    if images.ndim < 3 or images.shape[1] < 2:
+        raise ValueError(f"images must be (N, frames >= 2, ...); got {images.shape}.")
     steps = _steps(images)
     total = steps.sum(axis=1)
     direct = _rms(images[:, -1], images[:, 0], keep=1)

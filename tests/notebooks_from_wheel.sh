@@ -46,12 +46,17 @@ cp "$repo"/notebooks/[0-9][0-9]_*.ipynb "$repo/notebooks/sanitize.cfg" "$work/co
 # (its notebooks' committed outputs, the benchmark's results and README).
 cp -r "$repo/tests" "$work/tests"
 rm "$work/tests/test_notebooks.py" "$work/tests/test_benchmarks.py"
+# test_exercises.py runs the solutions written in notebooks 01-03.
+mkdir "$work/notebooks"
+cp "$repo"/notebooks/0[123]_*.ipynb "$work/notebooks/"
 cd "$work"
 # The package must come from the wheel, not from the repository.
 "$work/venv/bin/python" -c '
 import importlib.metadata as m, pathlib, platform, gdl_vae
 where = pathlib.Path(gdl_vae.__file__).resolve()
 assert "site-packages" in where.parts, where
+weights = where.parent / "weights" / "digit_classifier.weights.h5"
+assert weights.is_file(), f"the wheel lacks the judge's weights: {weights}"
 names = ("tensorflow", "keras", "tensorflow-probability", "tf-keras", "numpy")
 print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
       ", ".join(f"{n} {m.version(n)}" for n in names))

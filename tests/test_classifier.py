@@ -1,9 +1,12 @@
 """The digit judge: its no-digit images, its training, and what it reports."""
 
+import json
+
 import numpy as np
 import pytest
 
 import gdl_vae
+from gdl_vae import classifier
 from gdl_vae.classifier import blurred, no_digit_images
 
 
@@ -71,3 +74,16 @@ def test_train_digit_classifier_checks_its_labels(mnist):
         gdl_vae.train_digit_classifier(mnist.x_train[:10], mnist.y_train[:9])
     with pytest.raises(ValueError, match="pixels in"):
         gdl_vae.train_digit_classifier(mnist.x_train[:10] * 255, mnist.y_train[:10])
+
+
+def test_the_shipped_judge_loads_and_measures_what_its_record_says(mnist):
+    record_path = classifier.WEIGHTS.with_name("digit_classifier.json")
+    record = json.loads(record_path.read_text())
+    assert record["train_images"] == 60_000 and record["test_images"] == 10_000
+    judge = gdl_vae.load_digit_classifier()
+    report = judge.report(mnist.x_test, mnist.y_test)
+    assert report["accuracy"] >= 0.99  # a good small convnet's accuracy
+    for key, value in record["test"].items():
+        assert report[key] == pytest.approx(value, abs=2e-3), key
+    features = judge.features(mnist.x_test[:5])
+    assert features.shape == (5, 128) and np.all(features >= 0)  # after a ReLU

@@ -38,6 +38,30 @@ def test_continuity_of_a_jumping_decoder_is_one_jump():
     assert result["path_ratio"] == pytest.approx(1.0)
 
 
+def test_blur_lowers_the_step_change_but_a_jump_stays_a_jump(mnist):
+    """The check notebook 03 shows: blurring a jumpy path makes its steps smaller
+    (step_change rewards blur) but leaves it one jump (largest_step_share)."""
+    from gdl_vae.classifier import blurred
+
+    a, b = mnist.x_test[:8], mnist.x_test[8:16]
+    switch = np.arange(20) >= 10  # 10 frames of a, then 10 of b
+    jumpy = np.where(switch[None, :, None, None, None], b[:, None], a[:, None])
+    t = np.linspace(0, 1, 20)[None, :, None, None, None]
+    fade = (1 - t) * a[:, None] + t * b[:, None]
+    for sigma in (1.0, 2.0):
+        sharp = evaluation.path_continuity(jumpy)
+        soft = evaluation.path_continuity(
+            blurred(jumpy.reshape(-1, 28, 28, 1), sigma).reshape(jumpy.shape)
+        )
+        assert soft["step_change"] < 0.8 * sharp["step_change"]
+        assert soft["largest_step_share"] == pytest.approx(1.0)
+    soft_fade = blurred(fade.reshape(-1, 28, 28, 1), 2.0).reshape(fade.shape)
+    even = evaluation.path_continuity(soft_fade)
+    assert even["largest_step_share"] == pytest.approx(1 / 19, rel=1e-3)
+    with pytest.raises(ValueError, match="frames"):
+        evaluation.path_continuity(a[:, None])  # one frame per path
+
+
 def test_continuity_sees_a_detour():
     # Out to 1 and back to 0 in pixel 0 while pixel 1 goes 0 -> 1.
     model = _Decoder(lambda v: np.array([math.sin(math.pi * v[0]), v[0], 0, 0]))

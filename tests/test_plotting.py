@@ -40,6 +40,8 @@ def test_every_helper_draws_a_png():
             {"a": {"loss": [3, 2], "beta": [0, 1]}, "b": {"loss": [2, 2]}},
             ["loss", "beta"],
         ),
+        plotting.image_panels({"a": images, "b": images[::-1], "c": images}, columns=2),
+        plotting.bound_gaps([1, 10, 100], rng.normal(size=(5, 3)), rng.normal(size=5)),
     ]
     assert all(shows_as_png(fig) for fig in figures)
 
@@ -60,10 +62,33 @@ def test_metric_bars_leave_out_what_a_row_lacks():
         [{"model": "AE", "rec": 80.0}, {"model": "VAE", "rec": 90.0, "kl": 20.0}],
         {"rec": "reconstruction", "kl": "KL"},
     )
-    kl_heights = [bar.get_height() for bar in fig.axes[1].patches]
-    assert np.isnan(kl_heights[0]) and kl_heights[1] == 20.0
+    kl_lengths = [bar.get_width() for bar in fig.axes[1].patches]
+    assert np.isnan(kl_lengths[0]) and kl_lengths[1] == 20.0
     with pytest.raises(ValueError, match="at least one row"):
         plotting.metric_bars([], {"rec": "r"})
+
+
+def test_wide_figures_wrap_to_a_notebooks_width():
+    rows = [{"model": f"model {i}", "a": i, "b": i, "c": i, "d": i} for i in range(8)]
+    fig = plotting.metric_bars(rows, {"a": "A", "b": "B", "c": "C", "d": "D"})
+    assert fig.get_size_inches()[0] <= plotting.charts.MAX_WIDTH
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert len(shown) == 4
+    fig.canvas.draw()
+    assert len({round(ax.get_position().y0, 2) for ax in shown}) == 2  # two rows
+    fig = plotting.history_comparison({"x": {t: [1, 2] for t in "abcd"}}, list("abcd"))
+    assert fig.get_size_inches()[0] <= plotting.charts.MAX_WIDTH
+    with pytest.raises(ValueError, match="len\\(ks\\)"):
+        plotting.bound_gaps([1, 10], np.zeros((3, 3)), np.zeros(3))
+
+
+def test_heatmap_labels_rows_and_columns_as_asked():
+    fig = plotting.heatmap(np.eye(3), row_labels=["PC 1", "PC 2", "PC 3"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["PC 1", "PC 2", "PC 3"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    with pytest.raises(ValueError, match="2 labels for 3"):
+        plotting.heatmap(np.eye(3), column_labels=[1, 2])
 
 
 def test_loss_curves_draw_an_autoencoders_single_term_once():

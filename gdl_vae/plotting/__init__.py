@@ -7,6 +7,7 @@ without a display. images.py draws grids of images, latent.py pictures of a
 """
 
 from gdl_vae.plotting.charts import (
+    bound_gaps,
     curves,
     heatmap,
     history_comparison,
@@ -17,6 +18,7 @@ from gdl_vae.plotting.charts import (
 from gdl_vae.plotting.figure import DPI, Figure
 from gdl_vae.plotting.images import (
     image_grid,
+    image_panels,
     interpolation_strips,
     reconstruction_grid,
     signed_image_grid,
@@ -26,10 +28,12 @@ from gdl_vae.plotting.latent import latent_scatter, manifold, posterior_ellipses
 __all__ = [
     "DPI",
     "Figure",
+    "bound_gaps",
     "curves",
     "heatmap",
     "history_comparison",
     "image_grid",
+    "image_panels",
     "interpolation_strips",
     "latent_scatter",
     "loss_curves",

@@ -44,8 +44,11 @@ def heatmap(
     xlabel: str = "",
     ylabel: str = "",
     fmt: str = "{:.0%}",
+    row_labels: Sequence | None = None,
+    column_labels: Sequence | None = None,
 ) -> Figure:
-    """A matrix as coloured cells, each value written in; rows and columns 0..n-1."""
+    """A matrix as coloured cells, each value written in. Rows and columns are
+    labelled 0..n-1 unless row_labels / column_labels name them."""
     matrix = np.asarray(matrix)
     fig = Figure(figsize=(0.5 * matrix.shape[1] + 1.5, 0.5 * matrix.shape[0] + 0.8))
     ax = fig.subplots()
@@ -55,8 +58,13 @@ def heatmap(
             j, i, fmt.format(value), ha="center", va="center", fontsize=7,
             color="black" if value > 0.6 else "white",
         )  # fmt: skip
-    ax.set_xticks(range(matrix.shape[1]))
-    ax.set_yticks(range(matrix.shape[0]))
+    for axis, count, names in (
+        (ax.xaxis, matrix.shape[1], column_labels),
+        (ax.yaxis, matrix.shape[0], row_labels),
+    ):
+        if names is not None and len(names) != count:
+            raise ValueError(f"{len(names)} labels for {count} rows or columns.")
+        axis.set_ticks(range(count), None if names is None else [str(n) for n in names])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -95,27 +103,94 @@ def loss_curves(
     return finish(fig, title)
 
 
+MAX_WIDTH = 10.0  # inches: 1,000 pixels, the width of a notebook's output
+
+
+def _panel_grid(n: int, width: float, height: float) -> tuple[Figure, list]:
+    """n panels of width x height inches, wrapped into rows at MAX_WIDTH."""
+    ncols = max(1, min(n, int(MAX_WIDTH // width)))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(width * ncols, height * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, list(axes[:n])
+
+
 def metric_bars(
     rows: Sequence[Mapping],
     metrics: Mapping[str, str],
     label: str = "model",
     title: str | None = None,
 ) -> Figure:
-    """One panel per metric (metrics maps row keys to panel titles), one bar per
-    row, labelled by row[label]; a row without the metric gets no bar."""
+    """One panel per metric (metrics maps row keys to panel titles), one
+    horizontal bar per row, labelled by row[label] down the left; a row without
+    the metric gets no bar. Two or three panels to a row of the figure, so it
+    fits a notebook's width however many rows and metrics there are."""
     if not rows or not metrics:
         raise ValueError("metric_bars needs at least one row and one metric.")
     names = [str(row[label]) for row in rows]
-    fig = Figure(figsize=(max(3.0, 0.45 * len(rows) + 1.2) * len(metrics), 3.2))
-    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
-    for ax, (key, panel) in zip(axes, metrics.items(), strict=True):
-        values = [row.get(key) for row in rows]
-        shown = [np.nan if v is None else float(v) for v in values]
-        bars = ax.bar(range(len(rows)), shown, color="tab:blue")
-        ax.bar_label(bars, fmt="%.3g", fontsize=7)
-        ax.set_xticks(range(len(rows)), names, rotation=60, ha="right", fontsize=8)
-        ax.set_title(panel, fontsize=9)
-    return finish(fig, title)
+    ncols = 2 if len(metrics) in (2, 4) else min(3, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(
+        figsize=(MAX_WIDTH, (0.26 * len(rows) + 0.9) * nrows), layout="constrained"
+    )
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    for ax in axes.flat[len(metrics) :]:
+        ax.set_axis_off()
+    panels = zip(axes.flat, metrics.items(), strict=False)  # spare axes stay off
+    for i, (ax, (key, panel)) in enumerate(panels):
+        shown = [np.nan if row.get(key) is None else float(row[key]) for row in rows]
+        bars = ax.barh(range(len(rows)), shown, color="tab:blue")
+        ax.bar_label(bars, fmt="%.3g", fontsize=8, padding=2)
+        ax.margins(x=0.25)  # room for the labels right of the longest bar
+        ax.set_yticks(range(len(rows)), names, fontsize=9)
+        ax.tick_params(labelleft=i % ncols == 0)
+        ax.set_title(panel, fontsize=10)
+    axes[0, 0].invert_yaxis()  # the first row on top (shared by every panel)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def bound_gaps(
+    ks: Sequence[int],
+    bounds: np.ndarray,
+    elbo: np.ndarray,
+    title: str | None = None,
+) -> Figure:
+    """How much the importance-weighted bound gains over the ELBO, per image.
+
+    bounds: (N, len(ks)) bounds in nats, one column per k; elbo: (N,). Left:
+    bound minus ELBO against k, a thin line per image (up to 40) and their
+    mean. Right: the distribution of that gain at the largest k, which is at
+    most KL(q(z|x) || p(z|x)), the gap between the ELBO and log p(x).
+    """
+    bounds, elbo = np.asarray(bounds, float), np.asarray(elbo, float)
+    if bounds.shape != (len(elbo), len(ks)):
+        raise ValueError(
+            f"bounds must be (N, len(ks)) = ({len(elbo)}, {len(ks)}); got "
+            f"{bounds.shape}."
+        )
+    gain = bounds - elbo[:, None]
+    fig = Figure(figsize=(MAX_WIDTH, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for row in gain[:40]:
+        left.plot(ks, row, color="tab:blue", alpha=0.25, lw=0.8)
+    left.plot(ks, gain.mean(axis=0), color="black", marker="o", lw=2, label="mean")
+    left.axhline(0, color="grey", ls=":", lw=1)
+    left.set_xscale("log")
+    left.set_xlabel("k, importance samples")
+    left.set_ylabel("bound minus ELBO (nats)")
+    left.set_title("each line one held-out image")
+    left.legend()
+    right.hist(gain[:, -1], bins=30, color="tab:blue")
+    right.set_xlabel(f"bound at k = {ks[-1]} minus ELBO (nats)")
+    right.set_ylabel("images")
+    right.set_title("how loose the ELBO is, image by image")
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def curves(
@@ -149,8 +224,7 @@ def history_comparison(
     title: str | None = None,
 ) -> Figure:
     """One panel per term, one curve per model: how training differed."""
-    fig = Figure(figsize=(3.6 * len(terms), 3))
-    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    fig, axes = _panel_grid(len(terms), 3.6, 3.0)
     for ax, term in zip(axes, terms, strict=True):
         for name, history in histories.items():
             if term in history:

@@ -51,6 +51,41 @@ def reconstruction_grid(
     return fig
 
 
+def image_panels(
+    panels: Mapping[str, np.ndarray],
+    columns: int = 4,
+    grid: int = 4,
+    title: str | None = None,
+) -> Figure:
+    """Several small grids side by side: the first grid x grid images of each
+    entry of panels ({caption: images}), `columns` panels to a row."""
+    if not panels:
+        raise ValueError("image_panels needs at least one panel.")
+    nrows = math.ceil(len(panels) / columns)
+    ncols = min(columns, len(panels))
+    fig = Figure(
+        figsize=(2.5 * ncols, 2.75 * nrows + (0.4 if title else 0)),
+        layout="constrained",
+    )
+    subfigures = np.atleast_1d(fig.subfigures(nrows, ncols)).ravel()
+    for subfigure, (caption, images) in zip(subfigures, panels.items(), strict=False):
+        axes = subfigure.subplots(
+            grid, grid, gridspec_kw={"wspace": 0.04, "hspace": 0.04}
+        )
+        for ax, image in zip(
+            axes.flat, np.asarray(images)[: grid * grid], strict=False
+        ):
+            ax.imshow(image.squeeze(), cmap="gray", vmin=0, vmax=1)
+        for ax in axes.flat:
+            ax.set_axis_off()
+        subfigure.suptitle(caption, fontsize=11)
+    for subfigure in subfigures[len(panels) :]:
+        subfigure.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    return fig
+
+
 def signed_image_grid(
     images: np.ndarray,
     ncols: int | None = None,
