@@ -117,6 +117,9 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Ctrl-C as in a terminal: a job started in the background of a script
+        # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     history = out / "history.json"
     deadline = time.time() + 300
