@@ -46,8 +46,9 @@ class VAE(LatentModel):
 
     fixed_scale freezes the encoder's standard deviation at one value for every
     image and dimension (the encoder's log-variance output is ignored). With
-    fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2: the model
-    that separates what the mean term does from what the variance term does.
+    fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2, but the
+    variance term's optimum is imposed as a constraint: to see what the
+    variance term itself does, keep sigma learned and use kl_term instead.
     """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
