@@ -132,6 +132,51 @@ def empty_fraction(
     return float(np.mean(nearest_distances(points, codes) > radius))
 
 
+def prior_holes(
+    means: np.ndarray,
+    stds: np.ndarray,
+    n: int = 2000,
+    threshold: float = 0.1,
+    seed: int | None = None,
+) -> float:
+    """Share of the prior's mass where the codes are thin: holes in the space.
+
+    The posteriors q(z|x_i) = N(means_i, stds_i^2) of N images together form
+    the aggregate posterior q(z) = (1/N) sum_i q(z|x_i), where the decoder was
+    trained. Draw n points from the prior N(0, I) and count those where q(z)
+    is below `threshold` times the prior's own density: prior samples that
+    land where (almost) no image's code lies. 0 when q(z) covers the prior,
+    near 1 when the codes are points (sigma -> 0) or sit elsewhere.
+    """
+    means = np.asarray(means, np.float64)
+    stds = np.asarray(stds, np.float64)
+    if means.ndim != 2 or means.shape != stds.shape or np.any(stds <= 0):
+        raise ValueError(
+            f"means and stds must be (N, d) of one shape, stds > 0; got {means.shape} "
+            f"and {stds.shape}."
+        )
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1); got {threshold}.")
+    d = means.shape[1]
+    z = np.random.default_rng(seed).standard_normal((n, d))
+    precision = 1.0 / stds**2
+    # log N(z; m, s) = -1/2 sum (z - m)^2 / s^2 - sum log s - d/2 log 2 pi, with
+    # the square expanded into matrix products: (n, N) at a time, in chunks.
+    constant = -0.5 * np.sum(means**2 * precision, axis=1) - np.sum(np.log(stds), 1)
+    log_q = np.empty(n)
+    for i in range(0, n, 256):
+        chunk = z[i : i + 256]
+        log_k = (
+            -0.5 * (chunk**2) @ precision.T
+            + chunk @ (means * precision).T
+            + constant[None, :]
+        )
+        peak = log_k.max(axis=1, keepdims=True)
+        log_q[i : i + 256] = peak[:, 0] + np.log(np.mean(np.exp(log_k - peak), 1))
+    log_p = -0.5 * np.sum(z**2, axis=1)  # the same -d/2 log 2 pi left out of both
+    return float(np.mean(log_q - log_p < np.log(threshold)))
+
+
 def matched_gaussian(codes: np.ndarray, n: int, seed: int | None = None) -> np.ndarray:
     """n points from the Gaussian with the codes' mean and covariance, (n, d).
 

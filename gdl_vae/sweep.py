@@ -3,8 +3,9 @@
 The engine of notebook 04: which part of the loss gives which property.
 `train_models` trains every model for the same number of images seen;
 `measure` returns one row per model (the likelihood terms and the
-train/held-out gap, continuity, completeness and memorisation, active units);
-`mean_term_share` says which part of the KL term a property comes from;
+train/held-out gaps, continuity, completeness and memorisation, active units
+and posterior width); `term_effects` says, from the 2 x 2 design (no KL, the
+KL's mean term, its variance term, both), what each term does to a property;
 `table` prints rows as aligned text.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from gdl_vae.data.pipeline import held_out_images
 from gdl_vae.evaluation import continuity, direction_changes, nearer_training_share
-from gdl_vae.latent import active_units
+from gdl_vae.latent import active_units, prior_holes
 from gdl_vae.models.bounds import kl_parts
 from gdl_vae.training import Trained, epochs_for, train
 
@@ -101,7 +102,7 @@ def measure(
     models: Mapping[str, keras.Model],
     x_train: np.ndarray,
     x_test: np.ndarray,
-    judge=None,
+    reference=None,
     binarization: str | None = "dynamic",
     n_samples: int = 2000,
     n_paths: int = 300,
@@ -110,21 +111,25 @@ def measure(
 ) -> list[dict]:
     """One row of measurements per model, all on the same images and draws.
 
-    Likelihood (held-out, and on as many training images for the gap):
-      reconstruction, kl, kl_mean_term, kl_variance_term, neg_elbo, gap
-      (held-out minus training negative ELBO; reconstruction for an AE).
-    Latent space: active_units (variance of E[z|x] above 0.01).
+    Likelihood (held-out, and on as many training images for the gaps):
+      reconstruction, kl, kl_mean_term, kl_variance_term, neg_elbo (the last
+      four for models with a bound); reconstruction_gap (held-out minus
+      training reconstruction term, every model) and gap (the same for the
+      negative ELBO, models with a bound).
+    Latent space: active_units (variance of E[z|x] above 0.01); sigma, the
+      mean posterior standard deviation over images and dimensions (VAEs).
     Continuity: largest_step_share and path_ratio along linear paths between
-      held-out codes (see evaluation.continuity); direction_change, the RMS
-      pixel change for a step of `step` times the codes' RMS spread in a random
-      direction.
+      held-out codes (see evaluation.path_continuity; the largest step's share
+      is the one blur leaves alone); direction_change, the RMS pixel change for
+      a step of `step` times the codes' RMS spread in a random direction.
     Completeness, on n_samples latent samples (model.latent_samples: a VAE's
       prior N(0, I); for an autoencoder, the Gaussian fitted to its codes):
-      recognised (share the judge calls a digit, if a judge is given);
-      nearer_train (share of decoded
-      samples nearer to a training image than to any held-out one, with as
-      many of each: about 0.5 without memorisation, above it with, see
-      evaluation.nearer_training_share).
+      fd, precision, recall and recognised against `reference` (a
+      metrics.Reference; give it n_samples real images); prior_holes, the
+      share of the prior's mass where the codes' aggregate posterior is thin
+      (VAEs, see latent.prior_holes); nearer_train (memorisation: the share
+      of samples nearer a training image than any held-out one, with as many
+      of each; about 0.5 without memorisation).
     """
     held_out = held_out_images(x_test, binarization, seed=seed)
     n = min(len(x_train), len(x_test))
@@ -136,12 +141,20 @@ def measure(
         row = {"model": name}
         test_terms = _likelihood_terms(model, held_out, seed)
         train_terms = _likelihood_terms(model, seen, seed)
-        key = "neg_elbo" if model.has_bound else "reconstruction"
         row.update(test_terms)
-        row["gap"] = test_terms[key] - train_terms[key]
+        row["reconstruction_gap"] = (
+            test_terms["reconstruction"] - train_terms["reconstruction"]
+        )
+        if model.has_bound:
+            row["gap"] = test_terms["neg_elbo"] - train_terms["neg_elbo"]
 
         codes = model.codes(held_out)
         row["active_units"] = active_units(codes)
+        if model.has_prior:
+            q = model.encode(held_out)
+            stds = q.stddev().numpy()
+            row["sigma"] = float(stds.mean())
+            row["prior_holes"] = prior_holes(codes, stds, n_samples, seed=seed)
         row.update(continuity(model, codes[pairs[:, 0]], codes[pairs[:, 1]]))
         spread = float(np.sqrt(np.mean(np.sum((codes - codes.mean(0)) ** 2, axis=1))))
         row["direction_change"] = float(
@@ -149,37 +162,40 @@ def measure(
         )
 
         samples = model.decode_mean(model.latent_samples(n_samples, seed, codes))
-        if judge is not None:
-            row["recognised"] = float(np.mean(judge.recognised(samples)))
+        if reference is not None:
+            score = reference.score(samples)
+            row.update({k: score[k] for k in ("fd", "precision", "recall")})
+            row["recognised"] = score["recognised"]
         row["nearer_train"] = nearer_training_share(samples, x_train[:n], x_test[:n])
         rows.append(row)
     return rows
 
 
-def mean_term_share(
-    rows: Sequence[Mapping],
-    key: str,
-    none: str = "β=0",
-    both: str = "β=1",
-    mean_only: str = "mean-only KL",
-) -> float:
-    """Of the change in `key` from no KL to the whole KL, the share that the KL's
-    mean term alone produces.
+DESIGN = ("no KL", "mean term", "variance term", "both terms")
 
-    Compares three rows: `none` (beta = 0), `both` (beta = 1, mean and variance
-    terms) and `mean_only` (beta = 1 with the posterior width frozen at the
-    prior's, so only the mean term acts). Near 1: the mean term is responsible;
-    near 0: the variance term (with the learned width) is. NaN when the whole KL
-    changes nothing.
+
+def term_effects(
+    rows: Sequence[Mapping], key: str, names: Sequence[str] = DESIGN
+) -> dict[str, float]:
+    """What each term of the KL does to `key`, from the 2 x 2 design.
+
+    names gives the rows of the four models: no KL, the KL's mean term alone,
+    its variance term alone, both (the VAE). Returns the change from no KL
+    that each single term produces, as a share of the change both produce:
+    {"mean": ..., "variance": ...}. 1 for a term means it alone gives the
+    whole effect, 0 that it gives none; the two need not add up to 1 (the
+    terms can overlap or interact). NaN when both terms together change
+    nothing.
     """
     value = {row["model"]: row.get(key) for row in rows}
-    missing = [name for name in (none, both, mean_only) if value.get(name) is None]
+    missing = [name for name in names if value.get(name) is None]
     if missing:
         raise ValueError(f"no {key!r} for {', '.join(missing)} in these rows.")
-    change = value[both] - value[none]
+    none, mean, variance, both = (value[name] for name in names)
+    change = both - none
     if abs(change) < 1e-12:
-        return math.nan
-    return (value[mean_only] - value[none]) / change
+        return {"mean": math.nan, "variance": math.nan}
+    return {"mean": (mean - none) / change, "variance": (variance - none) / change}
 
 
 def table(rows: Sequence[Mapping], columns: Mapping[str, str], digits: int = 2) -> str:

@@ -137,3 +137,27 @@ def test_active_units_count_dimensions_whose_means_vary():
     assert latent.active_units(codes, threshold=1e-6) == 5
     with pytest.raises(ValueError, match="codes must be"):
         latent.active_units(codes[0])
+
+
+def test_prior_holes_are_none_where_the_posteriors_cover_the_prior():
+    rng = np.random.default_rng(0)
+    d = 4
+    prior_itself = latent.prior_holes(np.zeros((500, d)), np.ones((500, d)), seed=1)
+    assert prior_itself == 0.0
+    # Codes drawn from the prior, each a little blurred: q(z) is N(0, 1.09 I).
+    covering = latent.prior_holes(
+        rng.standard_normal((5000, d)), np.full((5000, d), 0.3), seed=1
+    )
+    assert covering < 0.05
+    # The same codes as near-points: the prior's mass falls between them.
+    points = latent.prior_holes(
+        rng.standard_normal((5000, d)), np.full((5000, d), 0.01), seed=1
+    )
+    assert points > 0.9
+    # Codes far from the origin leave the prior's centre empty.
+    away = latent.prior_holes(
+        rng.standard_normal((5000, d)) + 4.0, np.full((5000, d), 0.5), seed=1
+    )
+    assert away > 0.9
+    with pytest.raises(ValueError, match="stds > 0"):
+        latent.prior_holes(np.zeros((3, 2)), np.zeros((3, 2)))

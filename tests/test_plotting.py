@@ -42,6 +42,11 @@ def test_every_helper_draws_a_png():
         ),
         plotting.image_panels({"a": images, "b": images[::-1], "c": images}, columns=2),
         plotting.bound_gaps([1, 10, 100], rng.normal(size=(5, 3)), rng.normal(size=5)),
+        plotting.posterior_panels(
+            {"a": (codes, np.full((50, 2), 0.3)), "b": (3 * codes, np.ones((50, 2)))},
+            labels,
+        ),
+        plotting.rate_distortion({"β=0.5": (30.0, 80.0), "β=1": (20.0, 86.0)}),
     ]
     assert all(shows_as_png(fig) for fig in figures)
 

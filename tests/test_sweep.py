@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import sweep
+from gdl_vae import metrics, sweep
 
 
 def test_sweep_trains_each_model_alike_and_measures_them(mnist):
@@ -17,13 +17,22 @@ def test_sweep_trains_each_model_alike_and_measures_them(mnist):
     assert list(trained) == ["AE", "beta=1"]
     assert len(trained["beta=1"].history["loss"]) == 2
     models = {name: t.model for name, t in trained.items()}
-    rows = sweep.measure(models, x_train, x_test, n_samples=100, n_paths=20)
+    reference = metrics.Reference(gdl_vae.load_digit_classifier(), x_test[:100])
+    rows = sweep.measure(models, x_train, x_test, reference, n_samples=100, n_paths=20)
     ae, vae = rows
     assert ae["model"] == "AE" and "kl" not in ae and "neg_elbo" not in ae
+    assert "gap" not in ae and "sigma" not in ae and "prior_holes" not in ae
     assert vae["neg_elbo"] == pytest.approx(vae["reconstruction"] + vae["kl"])
+    assert 0 < vae["sigma"] < 10 and 0 <= vae["prior_holes"] <= 1
+    assert np.isfinite(vae["gap"])
     for row in rows:
-        for key in ("gap", "largest_step_share", "path_ratio", "direction_change"):
-            assert np.isfinite(row[key])
+        for key in (
+            "reconstruction_gap", "largest_step_share", "path_ratio",
+            "direction_change", "fd",
+        ):  # fmt: skip
+            assert np.isfinite(row[key]), key
+        for key in ("precision", "recall", "recognised"):
+            assert 0 <= row[key] <= 1
         assert 0 <= row["nearer_train"] <= 1
         assert 1 <= row["active_units"] <= 3
     text = sweep.table(rows, {"model": "model", "reconstruction": "rec", "kl": "KL"})
@@ -35,13 +44,15 @@ def test_sweep_trains_each_model_alike_and_measures_them(mnist):
         sweep.train_models({}, x_train, 100)
 
 
-def test_mean_term_share_places_the_mean_only_model_between_the_ends():
+def test_term_effects_place_each_single_term_between_no_kl_and_both():
     rows = [
-        {"model": "β=0", "x": 10.0, "y": 1.0, "z": 4.0},
-        {"model": "β=1", "x": 20.0, "y": 1.0, "z": 8.0},
-        {"model": "mean-only KL", "x": 17.5, "y": 3.0},
+        {"model": "no KL", "x": 10.0, "y": 1.0, "z": 4.0},
+        {"model": "mean term", "x": 17.5, "y": 3.0},
+        {"model": "variance term", "x": 12.5, "y": 2.0, "z": 5.0},
+        {"model": "both terms", "x": 20.0, "y": 1.0, "z": 8.0},
     ]
-    assert sweep.mean_term_share(rows, "x") == pytest.approx(0.75)
-    assert np.isnan(sweep.mean_term_share(rows, "y"))  # the KL changed nothing
-    with pytest.raises(ValueError, match="no 'z' for mean-only KL"):
-        sweep.mean_term_share(rows, "z")
+    effects = sweep.term_effects(rows, "x")
+    assert effects == {"mean": pytest.approx(0.75), "variance": pytest.approx(0.25)}
+    assert all(np.isnan(v) for v in sweep.term_effects(rows, "y").values())
+    with pytest.raises(ValueError, match="no 'z' for mean term"):
+        sweep.term_effects(rows, "z")

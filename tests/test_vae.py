@@ -206,3 +206,48 @@ def test_fixed_scale_survives_saving(binary, tmp_path):
     loaded = keras.models.load_model(tmp_path / "vae.keras")
     assert loaded.fixed_scale == 0.5
     np.testing.assert_allclose(loaded.encode(binary[1][:8]).stddev().numpy(), 0.5)
+
+
+def test_each_kl_term_is_the_term_computed_by_hand(binary):
+    """The 2 x 2 design of notebook 04: the loss keeps the whole KL, its mean
+    term or its variance term, with sigma learned in each."""
+    x = binary[1][:64]
+    vae = gdl_vae.build_vae(4, "dense", seed=0)
+    # Move the encoder's outputs away from the prior's so both terms are large.
+    vae.encoder.get_layer("z_mean").bias.assign(np.linspace(-1, 1, 4).astype("f4"))
+    bias = vae.encoder.get_layer("z_log_var").bias
+    bias.assign(np.linspace(-1.5, 1.0, 4).astype("float32"))
+    mean, log_var = (np.asarray(t, np.float64) for t in vae.posterior_parameters(x))
+    by_hand = {
+        "mean": 0.5 * np.mean(np.sum(mean**2, axis=1)),
+        "variance": 0.5 * np.mean(np.sum(np.exp(log_var) - 1 - log_var, axis=1)),
+    }
+    by_hand["both"] = by_hand["mean"] + by_hand["variance"]
+    assert min(by_hand.values()) > 0.1
+    for term, expected in by_hand.items():
+        variant = gdl_vae.build_vae(4, "dense", seed=0, kl_term=term)
+        variant.set_weights(vae.get_weights())
+        assert variant.kl_term == term
+        kl = float(variant.loss_terms(x)["kl_loss"])
+        assert kl == pytest.approx(expected, rel=1e-4), term
+        # The bound always scores the model with the whole KL.
+        assert np.allclose(bounds.kl_parts(variant, x)["kl_mean_term"], by_hand["mean"])
+    with pytest.raises(ValueError, match="kl_term must be one of"):
+        gdl_vae.build_vae(kl_term="mu")
+
+
+def test_a_single_kl_term_trains_and_survives_saving(binary, tmp_path):
+    vae = gdl_vae.build_vae(3, "dense", seed=0, kl_term="variance")
+    assert vae.encoder.get_layer("z_log_var").trainable  # sigma stays learned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every weight gets a gradient
+        history = vae.fit(binary[0][:256], batch_size=128, epochs=1, verbose=0)
+    assert np.isfinite(history.history["kl_loss"][-1])
+    vae.save(tmp_path / "vae.keras")
+    loaded = keras.models.load_model(tmp_path / "vae.keras")
+    assert loaded.kl_term == "variance"
+    np.testing.assert_allclose(
+        loaded.loss_terms(binary[1][:8])["kl_loss"],
+        vae.loss_terms(binary[1][:8])["kl_loss"],
+        rtol=1e-5,
+    )

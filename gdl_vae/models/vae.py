@@ -21,14 +21,34 @@ from gdl_vae.models.networks import build_decoder, build_encoder
 tfd = tfp.distributions
 
 
+KL_TERMS = ("both", "mean", "variance")
+
+
+def kl_term_values(z_mean, z_log_var) -> dict:
+    """The two terms of KL(N(mu, sigma^2) || N(0, I)) per image, summed over z:
+    "mean" = 1/2 sum mu^2 and "variance" = 1/2 sum (sigma^2 - 1 - log sigma^2).
+    Their sum is the whole KL; each is zero only at the prior's own value."""
+    mean_term = 0.5 * ops.sum(ops.square(z_mean), axis=-1)
+    variance_term = 0.5 * ops.sum(ops.exp(z_log_var) - 1.0 - z_log_var, axis=-1)
+    return {"mean": mean_term, "variance": variance_term}
+
+
 @keras.saving.register_keras_serializable(package="gdl_vae")
 class VAE(LatentModel):
     """Variational autoencoder: loss = reconstruction + beta * KL(q(z|x) || N(0, I)).
 
+    kl_term picks what the loss keeps of the KL (its value is logged as
+    kl_loss): "both" (the ELBO's KL), "mean" (1/2 ||mu||^2 only: nothing pulls
+    sigma towards 1) or "variance" (1/2 sum (sigma^2 - 1 - log sigma^2) only:
+    nothing pulls mu towards 0). sigma stays learned in all three. The bounds
+    (elbo, iwae_bound) always use the whole KL: they score the model, not its
+    training objective.
+
     fixed_scale freezes the encoder's standard deviation at one value for every
     image and dimension (the encoder's log-variance output is ignored). With
-    fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2: the model
-    that separates what the mean term does from what the variance term does.
+    fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2, but the
+    variance term's optimum is imposed as a constraint: to see what the
+    variance term itself does, keep sigma learned and use kl_term instead.
     """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
@@ -42,9 +62,12 @@ class VAE(LatentModel):
         beta: float = 1.0,
         seed: int | None = None,
         fixed_scale: float | None = None,
+        kl_term: str = "both",
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
+        if kl_term not in KL_TERMS:
+            raise ValueError(f"kl_term must be one of {KL_TERMS}; got {kl_term!r}.")
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0; got {beta}. beta=1 is the ELBO.")
         if fixed_scale is not None and not fixed_scale > 0:
@@ -56,6 +79,7 @@ class VAE(LatentModel):
             )
         self.seed = seed
         self.fixed_scale = fixed_scale
+        self.kl_term = kl_term
         if fixed_scale is not None and len(encoder.outputs) == 2:
             # The log-variance head is ignored: freeze the layer that computes
             # it, so the optimizer expects no gradient for its weights.
@@ -86,9 +110,11 @@ class VAE(LatentModel):
         z = self.sampling([z_mean, z_log_var])
         logits = self.decoder(z, training=training)
         reconstruction = self.reconstruction_loss(x, logits)
-        kl = ops.mean(
-            tfd.kl_divergence(self.posterior(z_mean, z_log_var), self.prior())
-        )
+        if self.kl_term == "both":
+            kl = tfd.kl_divergence(self.posterior(z_mean, z_log_var), self.prior())
+        else:
+            kl = kl_term_values(z_mean, z_log_var)[self.kl_term]
+        kl = ops.mean(kl)
         return {
             "loss": reconstruction + self.beta * kl,
             "reconstruction_loss": reconstruction,
@@ -139,6 +165,7 @@ class VAE(LatentModel):
             "beta": beta,
             "seed": self.seed,
             "fixed_scale": self.fixed_scale,
+            "kl_term": self.kl_term,
         }
 
 
@@ -153,6 +180,7 @@ def build_vae(
     steps_per_execution: int | None = None,
     beta: float = 1.0,
     fixed_scale: float | None = None,
+    kl_term: str = "both",
 ) -> VAE:
     """A compiled VAE (Adam) ready for fit().
 
@@ -168,6 +196,8 @@ def build_vae(
             base.STEPS_PER_EXECUTION (1 under tf.distribute).
         beta: weight of the KL term; 1 is the ELBO.
         fixed_scale: freeze q(z|x)'s standard deviation at this value (see VAE).
+        kl_term: "both", "mean" or "variance": the part of the KL the loss keeps
+            (see VAE); sigma is learned in each.
 
     Example:
         >>> vae = build_vae(2, "dense", seed=0)
@@ -180,6 +210,7 @@ def build_vae(
         beta=beta,
         seed=seed,
         fixed_scale=fixed_scale,
+        kl_term=kl_term,
         name="vae",
         dtype=dtype_policy,
     )

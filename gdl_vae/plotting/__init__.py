@@ -13,6 +13,7 @@ from gdl_vae.plotting.charts import (
     history_comparison,
     loss_curves,
     metric_bars,
+    rate_distortion,
     step_profiles,
 )
 from gdl_vae.plotting.figure import DPI, Figure
@@ -23,7 +24,12 @@ from gdl_vae.plotting.images import (
     reconstruction_grid,
     signed_image_grid,
 )
-from gdl_vae.plotting.latent import latent_scatter, manifold, posterior_ellipses
+from gdl_vae.plotting.latent import (
+    latent_scatter,
+    manifold,
+    posterior_ellipses,
+    posterior_panels,
+)
 
 __all__ = [
     "DPI",
@@ -40,6 +46,8 @@ __all__ = [
     "manifold",
     "metric_bars",
     "posterior_ellipses",
+    "posterior_panels",
+    "rate_distortion",
     "reconstruction_grid",
     "signed_image_grid",
     "step_profiles",

@@ -153,6 +153,46 @@ def metric_bars(
     return fig
 
 
+def rate_distortion(
+    points: Mapping[str, tuple[float, float]], title: str | None = None
+) -> Figure:
+    """Models as points (KL, reconstruction term), both in nats: {label: (kl, rec)}.
+
+    The ELBO's two terms against each other (Alemi et al. 2018). Dotted lines
+    join points of equal negative ELBO, kl + rec = constant, so a point's
+    bound is read off the line it sits on; lower-left is better.
+    """
+    if not points:
+        raise ValueError("rate_distortion needs at least one point.")
+    rates = np.array([v[0] for v in points.values()], float)
+    distortions = np.array([v[1] for v in points.values()], float)
+    fig = Figure(figsize=(6.5, 4.6), layout="constrained")
+    ax = fig.subplots()
+    totals = rates + distortions
+    span = max(rates.max() - rates.min(), distortions.max() - distortions.min(), 1.0)
+    levels = np.linspace(totals.min(), totals.max(), 5) if len(points) > 1 else totals
+    x = np.linspace(rates.min() - 0.1 * span, rates.max() + 0.1 * span, 2)
+    for level in levels:
+        ax.plot(x, level - x, ls=":", lw=1, color="grey")
+        ax.annotate(
+            f"-ELBO {level:.0f}", (x[-1], level - x[-1]), fontsize=7, color="grey",
+            ha="right", va="bottom",
+        )  # fmt: skip
+    ax.plot(rates, distortions, "o-", color="tab:blue")
+    for label, rate, distortion in zip(points, rates, distortions, strict=True):
+        ax.annotate(
+            label, (rate, distortion), xytext=(5, 5), textcoords="offset points"
+        )
+    ax.set_xlim(x[0], x[-1])
+    pad = 0.1 * span
+    ax.set_ylim(distortions.min() - pad, distortions.max() + pad)
+    ax.set_xlabel("rate: KL(q(z|x) || N(0, I)), nats")
+    ax.set_ylabel("distortion: reconstruction term, nats")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def bound_gaps(
     ks: Sequence[int],
     bounds: np.ndarray,

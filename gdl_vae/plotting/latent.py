@@ -97,6 +97,52 @@ def posterior_ellipses(
     return fig
 
 
+def posterior_panels(
+    panels: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    labels: np.ndarray,
+    n_ellipses: int = 40,
+    title: str | None = None,
+) -> Figure:
+    """Several 2-D latent spaces side by side: {panel title: (means, stddevs)}.
+
+    Each panel draws every posterior mean coloured by label, the 1-sigma
+    ellipses of the first n_ellipses posteriors, and the prior N(0, I) as
+    dotted circles at 1 and 2 (black), so the panels' own scales can be read
+    against the same yardstick.
+    """
+    if not panels:
+        raise ValueError("posterior_panels needs at least one panel.")
+    ncols = min(4, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    fig = Figure(figsize=(2.6 * ncols + 0.8, 2.9 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    colors = matplotlib.colormaps["tab10"]
+    for ax in axes.flat[len(panels) :]:
+        ax.set_axis_off()
+    for ax, (name, (means, stds)) in zip(axes.flat, panels.items(), strict=False):
+        means, stds = _check_2d(means, "means"), _check_2d(stds, "stddevs")
+        scatter = _scatter(ax, means, labels, alpha=0.4)
+        for mean, std, label in zip(
+            means[:n_ellipses], stds[:n_ellipses], labels[:n_ellipses], strict=True
+        ):
+            ax.add_patch(
+                Ellipse(mean, 2 * std[0], 2 * std[1], fill=False, lw=0.8,
+                        ec=colors(int(label)))
+            )  # fmt: skip
+        for radius in (1, 2):
+            ax.add_patch(
+                Ellipse((0, 0), 2 * radius, 2 * radius, fill=False, ls=":",
+                        lw=1.2, ec="black")
+            )  # fmt: skip
+        ax.autoscale_view()
+        ax.set_title(name, fontsize=10)
+        ax.tick_params(labelsize=8)
+    fig.colorbar(scatter, ax=axes, ticks=range(10), label="label", shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> Figure:
     """Images decoded from an n x n latent_grid, tiled, z values on the axes."""
     images = np.asarray(images)
