@@ -18,6 +18,7 @@ import math
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
+from keras import ops
 
 from gdl_vae.data.checks import check_images
 from gdl_vae.models.base import batched, check_count
@@ -110,6 +111,15 @@ def iwae_bound(
     return np.concatenate(out)
 
 
+def kl_term_values(z_mean, z_log_var) -> dict:
+    """The two terms of KL(N(mu, sigma^2) || N(0, I)) per image, summed over z:
+    "mean" = 1/2 sum mu^2 and "variance" = 1/2 sum (sigma^2 - 1 - log sigma^2).
+    Their sum is the whole KL; each is zero only at the prior's own value."""
+    mean_term = 0.5 * ops.sum(ops.square(z_mean), axis=-1)
+    variance_term = 0.5 * ops.sum(ops.exp(z_log_var) - 1.0 - z_log_var, axis=-1)
+    return {"mean": mean_term, "variance": variance_term}
+
+
 def kl_parts(model, x) -> dict[str, float]:
     """The KL term split in two, in nats per image (summed over dimensions).
 
@@ -120,10 +130,8 @@ def kl_parts(model, x) -> dict[str, float]:
     """
     check_images(x, model.image_shape)
     parameters = batched(model.posterior_parameters, x)
-    mean, log_var = (np.asarray(t, np.float64) for t in parameters)
-    mean_term = 0.5 * np.sum(mean**2, axis=1)
-    variance_term = 0.5 * np.sum(np.exp(log_var) - 1.0 - log_var, axis=1)
+    terms = kl_term_values(*(np.asarray(t, np.float64) for t in parameters))
     return {
-        "kl_mean_term": float(mean_term.mean()),
-        "kl_variance_term": float(variance_term.mean()),
+        "kl_mean_term": float(np.mean(ops.convert_to_numpy(terms["mean"]))),
+        "kl_variance_term": float(np.mean(ops.convert_to_numpy(terms["variance"]))),
     }

@@ -24,15 +24,6 @@ tfd = tfp.distributions
 KL_TERMS = ("both", "mean", "variance")
 
 
-def kl_term_values(z_mean, z_log_var) -> dict:
-    """The two terms of KL(N(mu, sigma^2) || N(0, I)) per image, summed over z:
-    "mean" = 1/2 sum mu^2 and "variance" = 1/2 sum (sigma^2 - 1 - log sigma^2).
-    Their sum is the whole KL; each is zero only at the prior's own value."""
-    mean_term = 0.5 * ops.sum(ops.square(z_mean), axis=-1)
-    variance_term = 0.5 * ops.sum(ops.exp(z_log_var) - 1.0 - z_log_var, axis=-1)
-    return {"mean": mean_term, "variance": variance_term}
-
-
 @keras.saving.register_keras_serializable(package="gdl_vae")
 class VAE(LatentModel):
     """Variational autoencoder: loss = reconstruction + beta * KL(q(z|x) || N(0, I)).
@@ -113,7 +104,7 @@ class VAE(LatentModel):
         if self.kl_term == "both":
             kl = tfd.kl_divergence(self.posterior(z_mean, z_log_var), self.prior())
         else:
-            kl = kl_term_values(z_mean, z_log_var)[self.kl_term]
+            kl = bounds.kl_term_values(z_mean, z_log_var)[self.kl_term]
         kl = ops.mean(kl)
         return {
             "loss": reconstruction + self.beta * kl,
