@@ -173,3 +173,42 @@ class KeepBest(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.weights is not None:
             self.model.set_weights(self.weights)
+
+
+class TimeDecay(keras.callbacks.Callback):
+    """Decay the learning rate exponentially with wall time, to `final` times its
+    start value when `budget_s` seconds are spent.
+
+    A step-count schedule needs the number of steps in advance; a training
+    budget in seconds does not know it. This schedule follows the clock instead,
+    set at the start of every epoch (the optimizer's learning rate is a
+    variable, so nothing retraces).
+    """
+
+    def __init__(self, budget_s: float, final: float = 0.1):
+        super().__init__()
+        if not budget_s > 0:
+            raise ValueError(f"budget_s must be > 0; got {budget_s}.")
+        if not 0 < final <= 1:
+            raise ValueError(f"final must be in (0, 1]; got {final}.")
+        self.budget_s, self.final = budget_s, final
+
+    def factor_at(self, seconds: float) -> float:
+        """The learning rate's multiplier after `seconds` of training."""
+        return self.final ** min(1.0, max(0.0, seconds / self.budget_s))
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.initial = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        factor = self.factor_at(time.perf_counter() - self.start)
+        self.model.optimizer.learning_rate.assign(self.initial * factor)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(
+                keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+            )

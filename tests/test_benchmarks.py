@@ -105,7 +105,9 @@ def test_results_are_a_full_run_with_machine_versions_and_data():
         "MNIST, 60,000 training and 10,000 test images, from the repository's data/ "
         "(data/mnist)"
     )
-    assert result["literature"]["iwae_images"] == 10_000
+    for row in result["literature"]["rows"]:  # the papers' protocol
+        assert (row["iwae_k"], row["iwae_images"]) == (5000, 10_000)
+        assert row["train_images"] == 56_250
     for row in result["quality"]["rows"]:
         assert row["iwae_k"] == 1000 and math.isfinite(row["neg_iwae"])
 
@@ -165,3 +167,57 @@ def test_timing_some_notebooks_keeps_the_rows_of_the_others():
     assert kept["rows"] == previous["rows"][:1]  # 04's old row is gone, 01's kept
     with pytest.raises(ValueError, match="no notebook named"):
         run.notebooks(settings, only=["99_missing"], previous=previous)
+
+
+def _literature_part(nll: float, seconds: float) -> dict:
+    row = {
+        "key": "best", "recipe": "r", "source": "s", "batch_size": 128,
+        "lr_decay": 0.1, "train_seconds": seconds, "epochs": 500.0,
+        "train_images": 56_250, "neg_elbo": nll + 5, "neg_iwae": nll,
+        "iwae_k": 5000, "iwae_images": 10_000, "eval_seconds": 300.0,
+    }  # fmt: skip
+    return {
+        "rows": [row],
+        "published": run.PUBLISHED,
+        "goal": {"nll": run.GOAL_NLL, "minutes": run.GOAL_MINUTES},
+        "n_train": 60_000,
+        "data_source": "MNIST",
+    }
+
+
+def test_summary_judges_the_nll_goal_on_likelihood_and_time():
+    met = report.summary({"literature": _literature_part(86.5, 3600.4)})[0]
+    assert "**86.50**" in met and "is met (0.26 nats below it)" in met
+    worse = report.summary({"literature": _literature_part(87.0, 3600.0)})[0]
+    assert "is missed (0.24 nats above it)" in worse
+    slow = report.summary({"literature": _literature_part(86.0, 7200.0)})[0]
+    assert "is missed" in slow
+    text = "\n".join(report.literature_lines(_literature_part(86.5, 3600.0)))
+    for published in run.PUBLISHED:
+        assert f"| {published['nll']} |" in text
+    assert "| 91.5 | 86.5 |" in text
+
+
+def test_literature_rows_train_only_what_is_asked(mnist):
+    data = replace(mnist, x_train=mnist.x_train[:512], x_test=mnist.x_test[:32])
+    previous = {"rows": [{"key": "vae", "neg_iwae": 90.0}, {"key": "gone"}]}
+    part = run.literature(data, run.QUICK, only=["iwae5"], previous=previous)
+    assert [r["key"] for r in part["rows"]] == ["vae", "iwae5"]
+    assert part["rows"][0] == previous["rows"][0]  # kept as it was
+    trained = part["rows"][1]
+    assert trained["recipe"] == recipes.GDL_IWAE_5.name
+    assert (
+        math.isfinite(trained["neg_iwae"])
+        and trained["iwae_k"] == run.QUICK.literature_k
+    )
+    with pytest.raises(ValueError, match="literature rows are"):
+        run.literature(data, run.QUICK, only=["nope"])
+
+
+def test_notebook_07_quotes_the_committed_literature_table():
+    result = json.loads(RESULTS.read_text())
+    table = "\n".join(report.literature_table(result["literature"])).strip("\n")
+    notebook = ROOT / "notebooks" / "07_tighter_bounds_and_priors.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    assert table in markdown

@@ -83,3 +83,22 @@ def test_kl_parts_add_up_to_the_analytic_kl(trained_vae, binary):
         kl, rel=1e-4
     )
     assert parts["kl_mean_term"] > 0 and parts["kl_variance_term"] > 0
+
+
+def test_bounds_for_several_k_share_one_set_of_draws(trained_vae, binary):
+    x = binary[1][:200]
+    ks = (1, 4, 20, 100)
+    several = trained_vae.iwae_bounds(x, ks, seed=0)
+    assert several.shape == (200, 4)
+    # The largest k is the plain bound on the same draws ...
+    np.testing.assert_allclose(
+        several[:, -1], trained_vae.iwae_bound(x, k=100, seed=0), rtol=1e-5
+    )
+    # ... the smaller ones average disjoint groups: k = 1 is the ELBO's estimate,
+    means = several.mean(axis=0)
+    elbo = trained_vae.elbo(x, n_samples=100, seed=1).mean()
+    assert means[0] == pytest.approx(elbo, abs=0.3)
+    # and the bound rises with k.
+    assert np.all(np.diff(means) > 0)
+    with pytest.raises(ValueError, match="ks is empty"):
+        trained_vae.iwae_bounds(x, ())

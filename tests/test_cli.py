@@ -155,3 +155,18 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     assert f"resuming {out} from epoch {saved}" in resumed.stdout
     assert len(json.loads(history.read_text())["loss"]) == saved + 1
     assert (out / "metrics.json").exists()
+
+
+def test_a_vampprior_iwae_run_trains_samples_and_evaluates(tmp_path):
+    out = tmp_path / "vamp"
+    options = ["--prior", "vamp", "--n-pseudo-inputs", "10", "--k", "3"]
+    bounds = ["--iwae-k", "20", "--iwae-images", "100"]
+    assert (
+        run("train", "--epochs", "1", *options, *bounds, "--out", str(out), *FAST) == 0
+    )
+    config = json.loads((out / "config.json").read_text())
+    assert (config["prior"], config["n_pseudo_inputs"], config["k"]) == ("vamp", 10, 3)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["elbo"] < metrics["iwae"]["20"] < 0
+    assert run("sample", str(out), "--n", "4", "--out", str(tmp_path / "s.png")) == 0
+    assert (tmp_path / "s.png").stat().st_size > 0

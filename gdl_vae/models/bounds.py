@@ -5,10 +5,11 @@ iwae_bound:  log p(x) >= E[log (1/k) sum_i p(x, z_i) / q(z_i|x)],  z_i ~ q(z|x)
              (Burda, Grosse & Salakhutdinov 2016). k = 1 is the ELBO; the bound
              tightens as k grows, so -iwae_bound with large k estimates the
              negative log-likelihood (NLL) that papers report.
-kl_parts:    the analytic KL split into its mean and variance terms.
+iwae_bounds: the same bound for several k, from one set of draws.
+kl_parts:    the analytic KL to N(0, I) split into its mean and variance terms.
 
-The model needs posterior_parameters, posterior, prior, decoder, likelihood
-and traced (a VAE has them all).
+The model needs posterior_parameters, posterior, prior, prior_log_prob,
+decoder, likelihood and traced (a VAE has them all).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _log_terms(model, x, k: int, seed):
     logits = model.decoder(tf.reshape(z, [-1, model.latent_dim]), training=False)
     logits = tf.reshape(logits, [k, -1, *model.image_shape])
     log_px_z = model.likelihood(logits).log_prob(x)  # x broadcasts over k
-    log_ratio = model.prior().log_prob(z) - q.log_prob(z)
+    log_ratio = model.prior_log_prob(z) - q.log_prob(z)
     return log_px_z, log_ratio
 
 
@@ -80,14 +81,20 @@ def _draws(model, x, n: int, seed: int | None, max_decodes: int):
 
 
 def elbo(model, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
-    """Per-example ELBO: Monte-Carlo reconstruction term, analytic KL. Shape (N,)."""
+    """Per-example ELBO, shape (N,): a Monte-Carlo reconstruction term and the
+    analytic KL, or, for a prior without one (the VampPrior), the KL estimated
+    from the same n_samples draws."""
     check_images(x, model.image_shape)
     n_samples = _check_count(n_samples, "n_samples")
+    analytic = getattr(model, "analytic_kl", True)
     kl = model.traced(_kl)
     out = []
     for batch, draws in _draws(model, x, n_samples, seed, MAX_DECODES):
-        total = sum(tf.reduce_sum(log_px_z, axis=0).numpy() for log_px_z, _ in draws)
-        out.append(total / n_samples - kl(batch).numpy())
+        total = sum(
+            tf.reduce_sum(log_px_z + (0.0 if analytic else log_ratio), axis=0).numpy()
+            for log_px_z, log_ratio in draws
+        )
+        out.append(total / n_samples - (kl(batch).numpy() if analytic else 0.0))
     return np.concatenate(out)
 
 
@@ -108,6 +115,35 @@ def iwae_bound(
             chunk = tf.reduce_logsumexp(log_px_z + log_ratio, axis=0).numpy()
             running = np.logaddexp(running, chunk)
         out.append(running - math.log(k))
+    return np.concatenate(out)
+
+
+def iwae_bounds(
+    model, x, ks, seed: int | None = None, max_decodes: int = MAX_DECODES
+) -> np.ndarray:
+    """The importance-weighted bound for several k from one set of draws, (N, len(ks)).
+
+    max(ks) log-weights are drawn per image; the bound for each k averages
+    log (1/k) sum_i w_i over the disjoint groups of k of them (max(ks) // k
+    groups), so the smaller k cost nothing more and their estimates are less
+    noisy than one group each.
+    """
+    check_images(x, model.image_shape)
+    ks = [_check_count(k, "k") for k in ks]
+    if not ks:
+        raise ValueError("ks is empty: give at least one k, e.g. ks=(1, 10, 100).")
+    k_max = max(ks)
+    out = []
+    for _, draws in _draws(model, x, k_max, seed, max_decodes):
+        log_w = np.concatenate(
+            [(log_px_z + log_ratio).numpy() for log_px_z, log_ratio in draws]
+        )  # [k_max, batch]
+        columns = []
+        for k in ks:
+            groups = log_w[: k_max // k * k].reshape(k_max // k, k, -1)
+            bound = np.logaddexp.reduce(groups, axis=1) - math.log(k)
+            columns.append(bound.mean(axis=0))
+        out.append(np.stack(columns, axis=1))
     return np.concatenate(out)
 
 

@@ -94,8 +94,20 @@ def get(name: str) -> ModelEntry:
 register(
     "vae",
     "gdl_vae.models.vae:build_vae",
-    "variational autoencoder: reconstruction + beta * KL(q(z|x) || N(0, I))",
-    options=(Option("beta", float, 1.0, "weight of the KL term (1: the ELBO)"),),
+    "variational autoencoder: reconstruction + beta * KL(q(z|x) || p(z)), or the "
+    "IWAE bound with --k; prior N(0, I) or the VampPrior",
+    options=(
+        Option("beta", float, 1.0, "weight of the KL term (1: the ELBO)"),
+        Option("prior", str, "normal", "the prior: normal (N(0, I)) or vamp"),
+        Option("n_pseudo_inputs", int, 500, "the VampPrior's pseudo-inputs"),
+        Option(
+            "k",
+            int,
+            1,
+            "samples per image in the training loss (1: the ELBO, more: the IWAE "
+            "bound); --iwae-k sets the evaluation's",
+        ),
+    ),
 )
 register(
     "ae",

@@ -1,4 +1,10 @@
-"""The variational autoencoder: q(z|x), the prior N(0, I), and the ELBO as loss."""
+"""The variational autoencoder: q(z|x), a prior p(z), and a bound on log p(x) as loss.
+
+The prior is N(0, I) or a VampPrior (Tomczak & Welling 2018): an equal mixture
+of the encoder's own posteriors at K learned pseudo-inputs. The loss is the
+negative ELBO (k = 1) or the negative importance-weighted bound with k samples
+per image (IWAE, Burda, Grosse & Salakhutdinov 2016).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,11 @@ tfd = tfp.distributions
 
 
 KL_TERMS = ("both", "mean", "variance")
+PRIORS = ("normal", "vamp")
+# The pseudo-inputs start as faint grey images (pixels about 0.05) and are
+# clipped to [0, 1], the range of a pixel, as Tomczak & Welling's hardtanh does;
+# inside that range the clip passes gradients through unchanged.
+PSEUDO_INPUT_INIT = {"mean": 0.05, "stddev": 0.01}
 
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
@@ -40,6 +51,14 @@ class VAE(LatentModel):
     fixed_scale=1 the KL term is only its mean part, ||mu||^2 / 2, but the
     variance term's optimum is imposed as a constraint: to see what the
     variance term itself does, keep sigma learned and use kl_term instead.
+
+    prior="vamp" replaces N(0, I) by the VampPrior p(z) = 1/K sum_k q(z|u_k),
+    with K = n_pseudo_inputs learned images u_k (pixels clipped to [0, 1]).
+    It has no closed-form KL, so the KL is estimated from the sampled z.
+
+    k > 1 trains on the importance-weighted bound with k samples per image
+    instead of the ELBO: loss = -log (1/k) sum_i p(x|z_i) p(z_i)^beta /
+    q(z_i|x)^beta. k = 1 is the ELBO itself.
     """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
@@ -54,9 +73,21 @@ class VAE(LatentModel):
         seed: int | None = None,
         fixed_scale: float | None = None,
         kl_term: str = "both",
+        prior: str = "normal",
+        n_pseudo_inputs: int = 500,
+        k: int = 1,
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}; got {prior!r}.")
+        k = check_count(k, "k", " Fix: k=1 trains on the ELBO, k=5 or 50 on IWAE.")
+        n_pseudo_inputs = check_count(n_pseudo_inputs, "n_pseudo_inputs")
+        if kl_term != "both" and (prior != "normal" or k > 1):
+            raise ValueError(
+                f"kl_term={kl_term!r} splits the KL to N(0, I); it needs "
+                "prior='normal' and k=1."
+            )
         if kl_term not in KL_TERMS:
             raise ValueError(f"kl_term must be one of {KL_TERMS}; got {kl_term!r}.")
         if not beta >= 0:
@@ -71,6 +102,14 @@ class VAE(LatentModel):
         self.seed = seed
         self.fixed_scale = fixed_scale
         self.kl_term = kl_term
+        self.prior_name, self.n_pseudo_inputs, self.k = prior, n_pseudo_inputs, k
+        self.pseudo_inputs = None
+        if prior == "vamp":
+            self.pseudo_inputs = self.add_weight(
+                shape=(n_pseudo_inputs, *self.image_shape),
+                initializer=keras.initializers.RandomNormal(**PSEUDO_INPUT_INIT),
+                name="pseudo_inputs",
+            )
         if fixed_scale is not None and len(encoder.outputs) == 2:
             # The log-variance head is ignored: freeze the layer that computes
             # it, so the optimizer expects no gradient for its weights.
@@ -92,12 +131,53 @@ class VAE(LatentModel):
             loc=z_mean, scale_diag=ops.exp(0.5 * z_log_var)
         )
 
+    @property
+    def analytic_kl(self) -> bool:
+        """Whether KL(q(z|x) || p(z)) has a closed form (the N(0, I) prior)."""
+        return self.prior_name == "normal"
+
+    def pseudo_images(self):
+        """The VampPrior's pseudo-inputs as images, pixels in [0, 1]."""
+        if self.pseudo_inputs is None:
+            raise ValueError("this VAE's prior is N(0, I): it has no pseudo-inputs.")
+        return ops.clip(self.pseudo_inputs, 0.0, 1.0)
+
     def prior(self) -> tfd.Distribution:
-        """p(z) = N(0, I)."""
-        return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
+        """p(z): N(0, I), or the VampPrior's mixture of q(z|u_k) over pseudo-inputs."""
+        if self.prior_name == "normal":
+            return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
+        means, log_vars = self.posterior_parameters(self.pseudo_images())
+        return tfd.MixtureSameFamily(
+            tfd.Categorical(logits=tf.zeros(self.n_pseudo_inputs)),
+            self.posterior(means, log_vars),
+        )
+
+    def prior_log_prob(self, z):
+        """log p(z) for z of shape [..., latent_dim].
+
+        The VampPrior's is computed directly: each component's squared distance
+        sum_d (z_d - mu_kd)^2 / s_kd^2 expands into two matrix products, so all
+        K components cost about as much as one dense layer, then a log-sum-exp.
+        """
+        if self.prior_name == "normal":
+            return self.prior().log_prob(z)
+        means, log_vars = self.posterior_parameters(self.pseudo_images())
+        precision = ops.exp(-log_vars)  # [K, latent_dim]
+        flat = ops.reshape(z, (-1, self.latent_dim))
+        distance = (
+            ops.matmul(ops.square(flat), ops.transpose(precision))
+            - 2.0 * ops.matmul(flat, ops.transpose(means * precision))
+            + ops.sum(ops.square(means) * precision, axis=-1)
+        )  # [N, K]
+        constant = ops.sum(log_vars, axis=-1) + self.latent_dim * math.log(2 * math.pi)
+        log_normal = -0.5 * (distance + constant)
+        log_p = ops.logsumexp(log_normal, axis=-1) - math.log(self.n_pseudo_inputs)
+        return ops.reshape(log_p, ops.shape(z)[:-1])
 
     def loss_terms(self, x, training: bool = False) -> dict:
         z_mean, z_log_var = self.posterior_parameters(x, training=training)
+        if self.k > 1 or not self.analytic_kl:
+            return self._sampled_loss_terms(x, z_mean, z_log_var, training)
         z = self.sampling([z_mean, z_log_var])
         logits = self.decoder(z, training=training)
         reconstruction = self.reconstruction_loss(x, logits)
@@ -110,6 +190,31 @@ class VAE(LatentModel):
             "loss": reconstruction + self.beta * kl,
             "reconstruction_loss": reconstruction,
             "kl_loss": kl,
+        }
+
+    def _sampled_loss_terms(self, x, z_mean, z_log_var, training: bool) -> dict:
+        """The loss from k draws z_i ~ q(z|x) per image, the KL estimated from them.
+
+        log w_i = log p(x|z_i) + beta (log p(z_i) - log q(z_i|x)); the loss is
+        -log mean_i w_i: the negative ELBO with an estimated KL at k = 1, the
+        negative IWAE bound above.
+        """
+        k, batch = self.k, ops.shape(z_mean)[0]
+        shape = (k, batch, self.latent_dim)
+        z = self.sampling(
+            [ops.broadcast_to(z_mean, shape), ops.broadcast_to(z_log_var, shape)]
+        )  # [k, batch, latent_dim]: k draws per image
+        logits = self.decoder(ops.reshape(z, (-1, self.latent_dim)), training=training)
+        logits = ops.reshape(logits, (k, batch, *self.image_shape))
+        log_px_z = self.likelihood(logits).log_prob(x)  # [k, batch]
+        log_q = self.posterior(z_mean, z_log_var).log_prob(z)
+        log_ratio = self.prior_log_prob(z) - log_q
+        log_w = log_px_z + self.beta * log_ratio
+        bound = ops.logsumexp(log_w, axis=0) - math.log(k)
+        return {
+            "loss": -ops.mean(bound),
+            "reconstruction_loss": -ops.mean(log_px_z),
+            "kl_loss": -ops.mean(log_ratio),
         }
 
     def call(self, x, training: bool = False):
@@ -133,12 +238,20 @@ class VAE(LatentModel):
     def latent_samples(
         self, n: int, seed: int | None = None, codes: np.ndarray | None = None
     ) -> np.ndarray:
-        """n draws z ~ N(0, I) from the prior, (n, latent_dim); codes is unused."""
+        """n draws z ~ p(z) from the prior, (n, latent_dim); codes is unused."""
         rng = np.random.default_rng(seed)
-        return rng.standard_normal((check_count(n), self.latent_dim)).astype(np.float32)
+        eps = rng.standard_normal((check_count(n), self.latent_dim)).astype(np.float32)
+        if self.prior_name == "normal":
+            return eps
+        means, log_vars = (
+            ops.convert_to_numpy(t)
+            for t in self.posterior_parameters(self.pseudo_images())
+        )
+        component = rng.integers(self.n_pseudo_inputs, size=n)
+        return means[component] + np.exp(0.5 * log_vars[component]) * eps
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """n new images in [0, 1]: z ~ N(0, I), then the decoder's pixel means."""
+        """n new images in [0, 1]: z ~ p(z), then the decoder's pixel means."""
         return self.decode_mean(self.latent_samples(n, seed))
 
     def elbo(self, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
@@ -149,6 +262,11 @@ class VAE(LatentModel):
         """Per-example importance-weighted bound (Burda et al. 2016) in nats."""
         return bounds.iwae_bound(self, x, k=k, seed=seed)
 
+    def iwae_bounds(self, x, ks, seed: int | None = None) -> np.ndarray:
+        """The importance-weighted bound for each k in ks, (N, len(ks)), from one
+        set of max(ks) draws per image (bounds.iwae_bounds)."""
+        return bounds.iwae_bounds(self, x, ks, seed=seed)
+
     def get_config(self) -> dict:
         beta = float(self.beta.numpy())
         return {
@@ -157,6 +275,9 @@ class VAE(LatentModel):
             "seed": self.seed,
             "fixed_scale": self.fixed_scale,
             "kl_term": self.kl_term,
+            "prior": self.prior_name,
+            "n_pseudo_inputs": self.n_pseudo_inputs,
+            "k": self.k,
         }
 
 
@@ -172,6 +293,9 @@ def build_vae(
     beta: float = 1.0,
     fixed_scale: float | None = None,
     kl_term: str = "both",
+    prior: str = "normal",
+    n_pseudo_inputs: int = 500,
+    k: int = 1,
 ) -> VAE:
     """A compiled VAE (Adam) ready for fit().
 
@@ -189,6 +313,10 @@ def build_vae(
         fixed_scale: freeze q(z|x)'s standard deviation at this value (see VAE).
         kl_term: "both", "mean" or "variance": the part of the KL the loss keeps
             (see VAE); sigma is learned in each.
+        prior: "normal" (N(0, I)) or "vamp" (the VampPrior, see VAE).
+        n_pseudo_inputs: the VampPrior's number of pseudo-inputs K.
+        k: samples per image in the training objective: 1 is the ELBO, k > 1
+            the importance-weighted bound (IWAE).
 
     Example:
         >>> vae = build_vae(2, "dense", seed=0)
@@ -202,6 +330,9 @@ def build_vae(
         seed=seed,
         fixed_scale=fixed_scale,
         kl_term=kl_term,
+        prior=prior,
+        n_pseudo_inputs=n_pseudo_inputs,
+        k=k,
         name="vae",
         dtype=dtype_policy,
     )

@@ -15,6 +15,7 @@ from gdl_vae.plotting.charts import (
     metric_bars,
     rate_distortion,
     step_profiles,
+    unit_activity,
 )
 from gdl_vae.plotting.figure import DPI, Figure
 from gdl_vae.plotting.images import (
@@ -51,4 +52,5 @@ __all__ = [
     "reconstruction_grid",
     "signed_image_grid",
     "step_profiles",
+    "unit_activity",
 ]

@@ -274,3 +274,43 @@ def history_comparison(
         ax.set_xlabel("epoch")
         ax.legend(fontsize=8)
     return finish(fig, title)
+
+
+def unit_activity(
+    codes: Mapping[str, np.ndarray], threshold: float = 0.01, title: str | None = None
+) -> Figure:
+    """How much each latent dimension is used, one line per model.
+
+    codes maps a model's name to its posterior means E[z|x] on held-out images,
+    (N, latent_dim). Each dimension's activity is the variance of its mean over
+    the data (Burda et al. 2016), sorted from the most used; dimensions under
+    threshold (dotted) are inactive: their posterior is the prior for every
+    image.
+    """
+    if not codes:
+        raise ValueError("unit_activity needs the codes of at least one model.")
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for name, c in codes.items():
+        c = np.asarray(c, np.float64)
+        if c.ndim != 2:
+            raise ValueError(
+                f"codes of {name!r} must be (N, latent_dim); got {c.shape}."
+            )
+        activity = np.sort(c.var(axis=0))[::-1]
+        active = int(np.sum(activity > threshold))
+        ax.plot(
+            np.arange(1, len(activity) + 1),
+            activity,
+            marker="o",
+            ms=3,
+            label=f"{name} ({active} active)",
+        )
+    ax.axhline(threshold, color="grey", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("latent dimension, most used first")
+    ax.set_ylabel("variance of E[z|x] over the data")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig

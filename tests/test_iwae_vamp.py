@@ -1,0 +1,167 @@
+"""IWAE training (k samples per image) and the VampPrior: their objectives against
+the bounds and the mixture computed by hand, sampling, saving and resuming."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import gdl_vae
+from gdl_vae.callbacks import TimeDecay
+
+
+def weights(model) -> list[np.ndarray]:
+    return [np.array(w) for w in model.get_weights()]
+
+
+@pytest.fixture(scope="module")
+def vamp_vae(binary):
+    """A VampPrior VAE trained briefly on IWAE with k = 3."""
+    keras.utils.set_random_seed(11)
+    vae = gdl_vae.build_vae(4, "dense", prior="vamp", n_pseudo_inputs=20, k=3, seed=0)
+    vae.fit(binary[0], epochs=2, batch_size=100, verbose=0)
+    return vae
+
+
+def test_the_k_equal_one_objective_is_the_elbo(binary):
+    """With one sample the importance-weighted loss is reconstruction + KL, the
+    KL estimated from that sample; it estimates the analytic-KL ELBO."""
+    keras.utils.set_random_seed(12)
+    vae = gdl_vae.build_vae(3, "dense", seed=0)
+    vae.fit(binary[0][:1000], epochs=1, batch_size=100, verbose=0)
+    x = tf.constant(binary[1])
+    z_mean, z_log_var = vae.posterior_parameters(x)
+    state = vae.sampling.seed_generator.state.numpy()
+    analytic = vae.loss_terms(x)
+    vae.sampling.seed_generator.state.assign(state)  # the same eps
+    sampled = vae._sampled_loss_terms(x, z_mean, z_log_var, training=False)
+    # The same z, so the same reconstruction term ...
+    np.testing.assert_allclose(
+        float(sampled["reconstruction_loss"]),
+        float(analytic["reconstruction_loss"]),
+        rtol=1e-6,
+    )
+    # ... the loss is exactly reconstruction + KL estimate ...
+    np.testing.assert_allclose(
+        float(sampled["loss"]),
+        float(sampled["reconstruction_loss"] + sampled["kl_loss"]),
+        rtol=1e-6,
+    )
+    # ... and the KL estimate is unbiased: over many draws it is the closed form.
+    estimates = [
+        float(vae._sampled_loss_terms(x, z_mean, z_log_var, False)["kl_loss"])
+        for _ in range(50)
+    ]
+    closed = float(analytic["kl_loss"])
+    assert closed > 1.0
+    assert abs(np.mean(estimates) - closed) < 4 * np.std(estimates) / np.sqrt(50)
+
+
+def test_the_iwae_objective_is_the_importance_weighted_bound(binary):
+    keras.utils.set_random_seed(13)
+    vae = gdl_vae.build_vae(3, "dense", seed=0, k=8)
+    vae.fit(binary[0][:1000], epochs=1, batch_size=100, verbose=0)
+    x = binary[1]
+    losses = [float(vae.loss_terms(tf.constant(x))["loss"]) for _ in range(10)]
+    bound = -vae.iwae_bound(x, k=8, seed=0)
+    # The training loss and the evaluation bound estimate the same number ...
+    assert np.mean(losses) == pytest.approx(bound.mean(), abs=0.3)
+    # ... which is tighter than the ELBO by more than that tolerance.
+    assert -vae.elbo(x, n_samples=20, seed=0).mean() - bound.mean() > 1.0
+
+
+def test_vamp_prior_log_density_is_the_mixture_of_posteriors(vamp_vae):
+    means, log_vars = (t.numpy().astype(np.float64) for t in vamp_vae.encoder(
+        vamp_vae.pseudo_images()
+    ))  # fmt: skip
+    z = np.random.default_rng(0).normal(size=(7, 5, 4)) * 1.5
+    # log (1/K) sum_k prod_d N(z_d; mu_kd, sigma_kd^2), in float64
+    diff = z[..., None, :] - means
+    log_components = -0.5 * np.sum(
+        diff**2 / np.exp(log_vars) + log_vars + np.log(2 * np.pi), axis=-1
+    )
+    direct = np.logaddexp.reduce(log_components, axis=-1) - np.log(20)
+    assert direct.shape == (7, 5)
+    z32 = tf.constant(z, tf.float32)
+    np.testing.assert_allclose(vamp_vae.prior_log_prob(z32).numpy(), direct, atol=2e-3)
+    np.testing.assert_allclose(
+        vamp_vae.prior().log_prob(z32).numpy(), direct, atol=2e-3
+    )
+    # Not N(0, I): the pseudo-inputs' posteriors are narrow and off the origin.
+    normal = -0.5 * np.sum(z**2 + np.log(2 * np.pi), axis=-1)
+    assert np.abs(direct - normal).mean() > 1.0
+
+
+def test_vamp_samples_come_from_the_mixture(vamp_vae):
+    z = vamp_vae.latent_samples(20_000, seed=0)
+    np.testing.assert_array_equal(z, vamp_vae.latent_samples(20_000, seed=0))
+    means, log_vars = (t.numpy() for t in vamp_vae.encoder(vamp_vae.pseudo_images()))
+    # Mixture moments: E[z] = mean of the means; Var = E[var + mean^2] - E[z]^2.
+    mixture_mean = means.mean(axis=0)
+    mixture_var = (np.exp(log_vars) + means**2).mean(axis=0) - mixture_mean**2
+    np.testing.assert_allclose(
+        z.mean(axis=0), mixture_mean, atol=4 * np.sqrt(mixture_var.max() / 20_000)
+    )
+    np.testing.assert_allclose(z.var(axis=0), mixture_var, rtol=0.05)
+    assert vamp_vae.sample(3, seed=0).shape == (3, 28, 28, 1)
+
+
+def test_vamp_bounds_bracket_each_other(vamp_vae, binary):
+    x = binary[1][:200]
+    elbo = vamp_vae.elbo(x, n_samples=50, seed=0)
+    iwae = vamp_vae.iwae_bound(x, k=200, seed=0)
+    assert np.all(np.isfinite(elbo)) and np.all(np.isfinite(iwae))
+    assert 0.5 < (iwae - elbo).mean() < 30  # the bound tightens, by a sane amount
+
+
+def test_vamp_iwae_vae_saves_loads_and_resumes(vamp_vae, binary, tmp_path):
+    x = binary[0][:600]
+    vamp_vae.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert (loaded.prior_name, loaded.n_pseudo_inputs, loaded.k) == ("vamp", 20, 3)
+    np.testing.assert_array_equal(loaded.pseudo_images(), vamp_vae.pseudo_images())
+    z = vamp_vae.latent_samples(50, seed=1)
+    np.testing.assert_array_equal(loaded.latent_samples(50, seed=1), z)
+    np.testing.assert_allclose(
+        loaded.elbo(binary[1][:100], 5, seed=0),
+        vamp_vae.elbo(binary[1][:100], 5, seed=0),
+        rtol=1e-6,
+    )
+    before = np.array(loaded.pseudo_inputs)
+    for model in (vamp_vae, loaded):
+        model.fit(x, epochs=1, batch_size=100, shuffle=False, verbose=0)
+    for a, b in zip(weights(vamp_vae), weights(loaded), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # The pseudo-inputs are learned: training moved them.
+    assert np.abs(np.array(loaded.pseudo_inputs) - before).max() > 1e-4
+
+
+def test_bad_prior_and_k_raise():
+    with pytest.raises(ValueError, match="prior must be one of"):
+        gdl_vae.build_vae(2, "dense", prior="gaussian")
+    with pytest.raises(ValueError, match="k must be a whole number"):
+        gdl_vae.build_vae(2, "dense", k=0)
+    with pytest.raises(ValueError, match="needs prior='normal' and k=1"):
+        gdl_vae.build_vae(2, "dense", prior="vamp", kl_term="mean")
+    with pytest.raises(ValueError, match="no pseudo-inputs"):
+        gdl_vae.build_vae(2, "dense").pseudo_images()
+
+
+def test_time_decay_follows_the_clock():
+    decay = TimeDecay(100.0, final=0.1)
+    assert decay.factor_at(0) == 1.0
+    assert decay.factor_at(50) == pytest.approx(0.1**0.5)
+    assert decay.factor_at(100) == pytest.approx(0.1)
+    assert decay.factor_at(500) == pytest.approx(0.1)  # held after the budget
+    with pytest.raises(ValueError):
+        TimeDecay(100.0, final=0.0)
+
+
+def test_time_decay_sets_the_optimizer_learning_rate(binary):
+    keras.utils.set_random_seed(14)
+    vae = gdl_vae.build_vae(2, "dense", learning_rate=1e-3)
+    decay = TimeDecay(1e-9, final=0.25)  # spent at once: the final rate
+    history = vae.fit(
+        binary[0][:300], epochs=2, batch_size=100, callbacks=[decay], verbose=0
+    )
+    assert history.history["learning_rate"] == pytest.approx([2.5e-4, 2.5e-4])
