@@ -1,15 +1,17 @@
 # The two commands of the README. Each sets up .venv (Python 3.10+) if needed.
 #   make train   train the default VAE on the shipped data, with its figures
-#   make test    lint, the package's tests, the benchmark's smoke test, then
-#                the wheel in Colab's versions: the package's tests again and
-#                the notebooks (nbval, quick)
+#   make test    lint, the package's tests (the website's browser test among
+#                them), the benchmark's smoke test, then the wheel in Colab's
+#                versions: the package's tests again and the notebooks (nbval,
+#                quick)
+#   make site    the course website, offline, into build/site
 # ARGS passes options to gdl-vae train: make train ARGS="--model ae --epochs 5"
 
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: setup train test lint clean
+.PHONY: setup train test lint site clean
 
 setup:
 	@bash tools/venv.sh $(VENV)
@@ -26,6 +28,9 @@ test: lint
 	$(BIN)/python -m benchmarks.run --quick >/dev/null
 	@echo "benchmarks: quick run passed"
 	bash tests/notebooks_from_wheel.sh
+
+site: setup
+	$(BIN)/python tools/build_site.py
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .pytest_cache .ruff_cache

@@ -266,6 +266,14 @@ GDL_IWAE_50 = Recipe(
     "gdl_vae IWAE, k = 50", 'gdl_vae.build_vae(32, "dense", k=50)', 32, 128,
     _gdl_vae(32, "dense", k=50),
 )  # fmt: skip
+GDL_DREG_5 = Recipe(
+    "gdl_vae IWAE, k = 5, DReG", 'gdl_vae.build_vae(32, "dense", k=5, dreg=True)',
+    32, 128, _gdl_vae(32, "dense", k=5, dreg=True),
+)  # fmt: skip
+GDL_DREG_50 = Recipe(
+    "gdl_vae IWAE, k = 50, DReG", 'gdl_vae.build_vae(32, "dense", k=50, dreg=True)',
+    32, 128, _gdl_vae(32, "dense", k=50, dreg=True),
+)  # fmt: skip
 GDL_VAMP = Recipe(
     "gdl_vae VampPrior, K = 500", 'gdl_vae.build_vae(32, "dense", prior="vamp")', 32,
     128, _gdl_vae(32, "dense", prior="vamp"),

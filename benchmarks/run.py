@@ -426,7 +426,9 @@ def quality(data, settings: Settings) -> dict:
 LITERATURE = (
     ("vae", recipes.GDL_DENSE_32, False),
     ("iwae5", recipes.GDL_IWAE_5, False),
+    ("dreg5", recipes.GDL_DREG_5, False),
     ("iwae50", recipes.GDL_IWAE_50, False),
+    ("dreg50", recipes.GDL_DREG_50, False),
     ("vamp", recipes.GDL_VAMP, False),
     ("best", recipes.GDL_BEST, True),
 )
@@ -591,6 +593,9 @@ def notebooks(
         paths = [p for p in paths if p.name in only or p.stem in only]
         run = {p.name for p in paths}
         rows = [r for r in (previous or {}).get("rows", []) if r["notebook"] not in run]
+    # No widget front end here: the committed outputs hold the explorer's static
+    # figure, which the website and GitHub can show.
+    os.environ["GDL_VAE_NO_WIDGETS"] = "1"
     for path in paths:
         for mode in settings.notebook_modes:
             os.environ["GDL_VAE_QUICK"] = "1" if mode == "quick" else "0"
@@ -608,6 +613,7 @@ def notebooks(
             rows.append({"notebook": path.name, "mode": mode, "seconds": seconds})
             print(f"  {path.name} ({mode}): {seconds} s", flush=True)
     os.environ.pop("GDL_VAE_QUICK", None)
+    os.environ.pop("GDL_VAE_NO_WIDGETS", None)
     modes = {mode: i for i, mode in enumerate(settings.notebook_modes)}
     rows.sort(key=lambda r: (r["notebook"], modes.get(r["mode"], len(modes))))
     return {"rows": rows}

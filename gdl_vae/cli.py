@@ -18,6 +18,7 @@ from gdl_vae.data.specs import DATASETS
 from gdl_vae.models import registry
 
 IWAE_IMAGES = 2_000  # held-out images for the bound after training: k times costlier
+FILM = "training.gif"  # what `train` writes beside the figures
 BINARIZATION_CHOICES = {"dynamic": "dynamic", "static": "static", "none": None}
 # Options that define a run, besides the model's own: resuming with different
 # values would mix two runs.
@@ -71,7 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     for option, names in _model_options().values():
         help = f"{option.help} ({', '.join(names)}; default {option.default})"
-        train.add_argument(option.flag, type=option.type, default=None, help=help)
+        if option.type is bool:  # --dreg / --no-dreg
+            kind = {"action": argparse.BooleanOptionalAction}
+        else:
+            kind = {"type": option.type}
+        train.add_argument(option.flag, **kind, default=None, help=help)
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument(
@@ -213,11 +218,12 @@ def train(args: argparse.Namespace) -> int:
         f"{config['architecture']}, {policy or 'float32'}) on {len(x_train):,} "
         f"images for {args.epochs} epochs"
     )
+    film = runs.training_film(model, x_test, args.seed)
     try:
         trained = training.train(
             model, x_train, epochs=args.epochs, batch_size=args.batch_size,
             binarization=config["binarization"], seed=args.seed,
-            validation_data=x_test, callbacks=[runs.Checkpoint(out, history)],
+            validation_data=x_test, callbacks=[runs.Checkpoint(out, history), film],
             initial_epoch=done, verbose=1 if sys.stdout.isatty() else 2,
         )  # fmt: skip
     except KeyboardInterrupt:
@@ -244,8 +250,12 @@ def train(args: argparse.Namespace) -> int:
     )
     runs.write_json(out / "metrics.json", metrics)
     runs.write_figures(model, out, data, x_test, history)
+    film.save(out / FILM)
     print(runs.summary(metrics))
-    print(f"wrote {out}/: model.keras, history.json, metrics.json and figures")
+    print(
+        f"wrote {out}/: model.keras, history.json, metrics.json, figures and "
+        f"{FILM} (this session's epochs as a film)"
+    )
     return 0
 
 

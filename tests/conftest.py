@@ -1,7 +1,9 @@
 """Shared fixtures: the shipped MNIST test set, loaded offline, and small models."""
 
 import os
+import shutil
 import warnings
+from pathlib import Path
 
 import keras
 import pytest
@@ -46,3 +48,19 @@ def trained_vae(binary):
     vae = gdl_vae.build_vae(latent_dim=2, architecture="dense")
     vae.fit(binary[0], epochs=3, batch_size=100, verbose=0)
     return vae
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """A headless browser for the website's and the explorer's tests: Debian's
+    Chromium driven by Playwright. Skips, saying what is missing, without it."""
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    candidates = [os.environ.get("GDL_VAE_CHROMIUM")]
+    candidates += [shutil.which(n) for n in ("chromium", "chromium-browser")]
+    for path in candidates:
+        if path and Path(path).is_file():
+            return path
+    pytest.skip(
+        "no Chromium: install Debian's `chromium` package (apt-get install "
+        "chromium) or set GDL_VAE_CHROMIUM to a Chromium executable"
+    )

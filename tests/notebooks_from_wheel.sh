@@ -38,14 +38,16 @@ fi
 "$python" -m venv "$work/venv"
 quiet "$work/venv/bin/python" -m pip wheel --no-deps -w "$work/dist" "$repo"
 quiet "$work/venv/bin/python" -m pip install -c "$constraints" \
-  "$work"/dist/gdl_vae-*.whl pytest nbval ipykernel
+  "$work"/dist/gdl_vae-*.whl pytest nbval ipykernel ipywidgets
 
 mkdir "$work/course"
 cp "$repo"/notebooks/[0-9][0-9]_*.ipynb "$repo/notebooks/sanitize.cfg" "$work/course/"
-# The package's tests, less the two files that check the repository itself
-# (its notebooks' committed outputs, the benchmark's results and README).
+# The package's tests, less the three files that check the repository itself
+# (its notebooks' committed outputs, the benchmark's results and README, the
+# website built from them).
 cp -r "$repo/tests" "$work/tests"
-rm "$work/tests/test_notebooks.py" "$work/tests/test_benchmarks.py"
+rm "$work/tests/test_notebooks.py" "$work/tests/test_benchmarks.py" \
+  "$work/tests/test_site.py"
 # test_exercises.py runs the solutions written in notebooks 01-03.
 mkdir "$work/notebooks"
 cp "$repo"/notebooks/0[123]_*.ipynb "$work/notebooks/"
@@ -62,7 +64,7 @@ print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
       ", ".join(f"{n} {m.version(n)}" for n in names))
 '
 # No repository data/ next to an installed package: name the folder, as a user would.
-export GDL_VAE_DATA_DIR="$repo/data" GDL_VAE_QUICK=1 GDL_VAE_OFFLINE=1
+export GDL_VAE_DATA_DIR="$repo/data" GDL_VAE_QUICK=1 GDL_VAE_OFFLINE=1 GDL_VAE_NO_WIDGETS=1
 "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests
 cd "$work/course"
 "$work/venv/bin/python" -m pytest -q -p no:cacheprovider --nbval-lax \

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 
 from gdl_vae.cli import main
 
@@ -34,8 +35,12 @@ def test_train_writes_model_history_metrics_and_figures(vae_run):
         "samples.png",
         "latent.png",
         "losses.png",
+        "training.gif",
     ):
         assert (vae_run / name).stat().st_size > 0, name
+    # The film: 16 prior samples before training and after each of the 2 epochs.
+    film = Image.open(vae_run / "training.gif")
+    assert film.n_frames == 3
     history = json.loads((vae_run / "history.json").read_text())
     assert len(history["loss"]) == 2 and len(history["val_kl_loss"]) == 2
     metrics = json.loads((vae_run / "metrics.json").read_text())

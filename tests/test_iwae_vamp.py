@@ -136,6 +136,96 @@ def test_vamp_iwae_vae_saves_loads_and_resumes(vamp_vae, binary, tmp_path):
     assert np.abs(np.array(loaded.pseudo_inputs) - before).max() > 1e-4
 
 
+def encoder_gradients(vae, x, dreg: bool):
+    """A traced step: one estimate of the IWAE loss's gradient for the encoder
+    (from DReG's surrogate when dreg) and for the decoder, each flattened."""
+
+    @tf.function
+    def step():
+        vae.dreg = dreg  # read when the step is traced
+        with tf.GradientTape(persistent=True) as tape:
+            terms = vae.loss_terms(x, training=True)
+        encoder_loss = terms["encoder_loss"] if dreg else terms["loss"]
+        flat = [terms["loss"]]
+        for loss, net in ((encoder_loss, vae.encoder), (terms["loss"], vae.decoder)):
+            grads = tape.gradient(loss, net.trainable_weights)
+            flat.append(tf.concat([tf.reshape(g, [-1]) for g in grads], 0))
+        return flat
+
+    return step
+
+
+@pytest.fixture(scope="module")
+def dreg_vae(binary):
+    keras.utils.set_random_seed(14)
+    vae = gdl_vae.build_vae(3, "dense", seed=0, k=64, dreg=True)
+    vae.fit(binary[0][:1000], epochs=2, batch_size=100, verbose=0)
+    return vae
+
+
+def test_dreg_changes_only_the_encoder_gradient(dreg_vae, binary):
+    x = tf.constant(binary[1][:20])
+    steps = {dreg: encoder_gradients(dreg_vae, x, dreg) for dreg in (True, False)}
+    state = dreg_vae.sampling.seed_generator.state.numpy()
+    out = {}
+    for dreg, step in steps.items():
+        dreg_vae.sampling.seed_generator.state.assign(state)  # the same eps
+        out[dreg] = [t.numpy() for t in step()]
+    dreg_vae.dreg = True
+    # The same loss and the same decoder gradient ...
+    np.testing.assert_allclose(out[True][0], out[False][0], rtol=1e-6)
+    np.testing.assert_allclose(out[True][2], out[False][2], rtol=1e-4, atol=1e-7)
+    # ... but another estimate for the encoder.
+    assert np.abs(out[True][1] - out[False][1]).max() > 1e-3
+
+
+def test_dreg_is_unbiased_and_less_noisy_for_the_encoder(dreg_vae, binary):
+    """Over 300 draws, DReG's and the plain IWAE gradient's means agree within
+    the Monte-Carlo error on the encoder's output biases, and DReG's variance
+    summed over all encoder weights is about half the plain one's at k = 64
+    (0.48 measured; the gap grows with k, Tucker et al. 2019)."""
+    x = tf.constant(binary[1][:20])
+    n = 300
+    names = [w.path for w in dreg_vae.encoder.trainable_weights]
+    sizes = [int(np.prod(w.shape)) for w in dreg_vae.encoder.trainable_weights]
+    ends = np.cumsum(sizes)
+    biases = np.concatenate(
+        [np.arange(e - s, e) for n_, s, e in zip(names, sizes, ends, strict=True)
+         if n_ in ("z_mean/bias", "z_log_var/bias")]
+    )  # fmt: skip
+    stats = {}
+    for dreg in (True, False):
+        step = encoder_gradients(dreg_vae, x, dreg)
+        total, squares, picked = 0.0, 0.0, []
+        for _ in range(n):
+            g = step()[1].numpy().astype(np.float64)
+            total, squares = total + g, squares + g**2
+            picked.append(g[biases])
+        variance = (squares / n - (total / n) ** 2).sum()
+        stats[dreg] = (np.array(picked), variance)
+    dreg_vae.dreg = True
+    a, b = stats[True][0], stats[False][0]
+    error = np.sqrt((a.var(0) + b.var(0)) / n)
+    assert np.all(np.abs(a.mean(0) - b.mean(0)) < 4.5 * error)
+    assert np.abs(b.mean(0)).max() > 3 * error.max()  # a gradient, not noise
+    assert stats[True][1] < 0.7 * stats[False][1]
+
+
+def test_dreg_trains_saves_and_resumes(dreg_vae, binary, tmp_path):
+    x = binary[0][:600]
+    dreg_vae.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert (loaded.dreg, loaded.k) == (True, 64)
+    before = [np.array(w) for w in loaded.trainable_weights]
+    for model in (dreg_vae, loaded):
+        model.fit(x, epochs=1, batch_size=100, shuffle=False, verbose=0)
+    for a, b in zip(weights(dreg_vae), weights(loaded), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    after = loaded.trainable_weights
+    moved = [np.abs(a - b).max() for a, b in zip(after, before, strict=True)]
+    assert min(moved) > 1e-4  # every layer of the encoder and the decoder learns
+
+
 def test_bad_prior_and_k_raise():
     with pytest.raises(ValueError, match="prior must be one of"):
         gdl_vae.build_vae(2, "dense", prior="gaussian")
@@ -145,6 +235,9 @@ def test_bad_prior_and_k_raise():
         gdl_vae.build_vae(2, "dense", prior="vamp", kl_term="mean")
     with pytest.raises(ValueError, match="no pseudo-inputs"):
         gdl_vae.build_vae(2, "dense").pseudo_images()
+    for bad in ({"k": 1}, {"k": 5, "prior": "vamp"}):
+        with pytest.raises(ValueError, match="dreg=True needs k > 1"):
+            gdl_vae.build_vae(2, "dense", dreg=True, **bad)
 
 
 def test_time_decay_follows_the_clock():

@@ -9,7 +9,7 @@ iwae_bounds: the same bound for several k, from one set of draws.
 kl_parts:    the analytic KL to N(0, I) split into its mean and variance terms.
 
 The model needs posterior_parameters, posterior, prior, prior_log_prob,
-decoder, likelihood and traced (a VAE has them all).
+analytic_kl, decoder, likelihood and traced (a VAE has them all).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def elbo(model, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
     from the same n_samples draws."""
     check_images(x, model.image_shape)
     n_samples = _check_count(n_samples, "n_samples")
-    analytic = getattr(model, "analytic_kl", True)
+    analytic = model.analytic_kl
     kl = model.traced(_kl)
     out = []
     for batch, draws in _draws(model, x, n_samples, seed, MAX_DECODES):
@@ -103,19 +103,10 @@ def iwae_bound(
 ) -> np.ndarray:
     """Per-example importance-weighted bound with k samples, shape (N,).
 
-    The log-sum-exp over the k samples is accumulated chunk by chunk, so memory
-    stays bounded for any k.
+    At most max_decodes decoder passes run at a time, so memory stays bounded
+    for any k.
     """
-    check_images(x, model.image_shape)
-    k = _check_count(k, "k")
-    out = []
-    for batch, draws in _draws(model, x, k, seed, max_decodes):
-        running = np.full(len(batch), -np.inf)
-        for log_px_z, log_ratio in draws:
-            chunk = tf.reduce_logsumexp(log_px_z + log_ratio, axis=0).numpy()
-            running = np.logaddexp(running, chunk)
-        out.append(running - math.log(k))
-    return np.concatenate(out)
+    return iwae_bounds(model, x, [k], seed=seed, max_decodes=max_decodes)[:, 0]
 
 
 def iwae_bounds(
@@ -136,7 +127,8 @@ def iwae_bounds(
     out = []
     for _, draws in _draws(model, x, k_max, seed, max_decodes):
         log_w = np.concatenate(
-            [(log_px_z + log_ratio).numpy() for log_px_z, log_ratio in draws]
+            [(log_px_z + log_ratio).numpy() for log_px_z, log_ratio in draws],
+            dtype=np.float64,
         )  # [k_max, batch]
         columns = []
         for k in ks:

@@ -107,6 +107,13 @@ register(
             "samples per image in the training loss (1: the ELBO, more: the IWAE "
             "bound); --iwae-k sets the evaluation's",
         ),
+        Option(
+            "dreg",
+            bool,
+            False,
+            "with --k > 1: the encoder's doubly reparameterized gradient (Tucker "
+            "et al. 2019)",
+        ),
     ),
 )
 register(

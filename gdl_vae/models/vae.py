@@ -20,7 +20,13 @@ from keras import ops
 from gdl_vae.data.checks import check_images
 from gdl_vae.data.specs import IMAGE_SHAPE
 from gdl_vae.models import bounds
-from gdl_vae.models.base import LatentModel, batched, check_count, compile_with_adam
+from gdl_vae.models.base import (
+    LatentModel,
+    batch_images,
+    batched,
+    check_count,
+    compile_with_adam,
+)
 from gdl_vae.models.layers import Sampling
 from gdl_vae.models.networks import build_decoder, build_encoder
 
@@ -59,6 +65,14 @@ class VAE(LatentModel):
     k > 1 trains on the importance-weighted bound with k samples per image
     instead of the ELBO: loss = -log (1/k) sum_i p(x|z_i) p(z_i)^beta /
     q(z_i|x)^beta. k = 1 is the ELBO itself.
+
+    dreg=True (k > 1, N(0, I) prior) gives the encoder the doubly
+    reparameterized gradient of the same bound (Tucker, Lawson, Gu & Maddison
+    2019): the score term of log q, which leaves the plain estimate noisier
+    relative to its size as k grows (Rainforth et al. 2018), is replaced by a
+    path term equal to it in expectation, so each log w_i reaches the encoder
+    only through z_i, weighted by w~_i^2 (w~ the normalized weights). The
+    decoder's gradient and the loss's value are unchanged.
     """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
@@ -76,6 +90,7 @@ class VAE(LatentModel):
         prior: str = "normal",
         n_pseudo_inputs: int = 500,
         k: int = 1,
+        dreg: bool = False,
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
@@ -87,6 +102,11 @@ class VAE(LatentModel):
             raise ValueError(
                 f"kl_term={kl_term!r} splits the KL to N(0, I); it needs "
                 "prior='normal' and k=1."
+            )
+        if dreg and (prior != "normal" or k == 1):
+            raise ValueError(
+                "dreg=True needs k > 1 and prior='normal': it is a gradient of the "
+                f"importance-weighted bound; got k={k}, prior={prior!r}."
             )
         if kl_term not in KL_TERMS:
             raise ValueError(f"kl_term must be one of {KL_TERMS}; got {kl_term!r}.")
@@ -103,6 +123,7 @@ class VAE(LatentModel):
         self.fixed_scale = fixed_scale
         self.kl_term = kl_term
         self.prior_name, self.n_pseudo_inputs, self.k = prior, n_pseudo_inputs, k
+        self.dreg = bool(dreg)
         self.pseudo_inputs = None
         if prior == "vamp":
             self.pseudo_inputs = self.add_weight(
@@ -142,14 +163,17 @@ class VAE(LatentModel):
             raise ValueError("this VAE's prior is N(0, I): it has no pseudo-inputs.")
         return ops.clip(self.pseudo_inputs, 0.0, 1.0)
 
+    def _components(self) -> tuple:
+        """The VampPrior's components q(z|u_k): means and log-variances, [K, dim]."""
+        return self.posterior_parameters(self.pseudo_images())
+
     def prior(self) -> tfd.Distribution:
         """p(z): N(0, I), or the VampPrior's mixture of q(z|u_k) over pseudo-inputs."""
         if self.prior_name == "normal":
             return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
-        means, log_vars = self.posterior_parameters(self.pseudo_images())
         return tfd.MixtureSameFamily(
             tfd.Categorical(logits=tf.zeros(self.n_pseudo_inputs)),
-            self.posterior(means, log_vars),
+            self.posterior(*self._components()),
         )
 
     def prior_log_prob(self, z):
@@ -161,7 +185,7 @@ class VAE(LatentModel):
         """
         if self.prior_name == "normal":
             return self.prior().log_prob(z)
-        means, log_vars = self.posterior_parameters(self.pseudo_images())
+        means, log_vars = self._components()
         precision = ops.exp(-log_vars)  # [K, latent_dim]
         flat = ops.reshape(z, (-1, self.latent_dim))
         distance = (
@@ -207,15 +231,53 @@ class VAE(LatentModel):
         logits = self.decoder(ops.reshape(z, (-1, self.latent_dim)), training=training)
         logits = ops.reshape(logits, (k, batch, *self.image_shape))
         log_px_z = self.likelihood(logits).log_prob(x)  # [k, batch]
+        if self.dreg:  # log q's parameters held fixed: z alone carries the gradient
+            z_mean, z_log_var = ops.stop_gradient(z_mean), ops.stop_gradient(z_log_var)
         log_q = self.posterior(z_mean, z_log_var).log_prob(z)
         log_ratio = self.prior_log_prob(z) - log_q
         log_w = log_px_z + self.beta * log_ratio
         bound = ops.logsumexp(log_w, axis=0) - math.log(k)
-        return {
+        terms = {
             "loss": -ops.mean(bound),
             "reconstruction_loss": -ops.mean(log_px_z),
             "kl_loss": -ops.mean(log_ratio),
         }
+        if self.dreg:
+            terms["encoder_loss"] = self._dreg_surrogate(log_w)
+        return terms
+
+    def _dreg_surrogate(self, log_w):
+        """A loss whose gradient for the encoder is DReG's estimate (Tucker et al.).
+
+        The bound's encoder gradient is sum_i w~_i d log w_i / d phi, and the part
+        of it that goes through log q's parameters equals, in expectation,
+        -beta sum_i (w~_i - w~_i^2) d log w_i / d z_i dz_i / d phi. With log q's
+        parameters stopped, what is left is sum_i c_i d log w_i / d phi with
+        c_i = (1 - beta) w~_i + beta w~_i^2: w~_i^2 at beta = 1.
+        """
+        w = ops.stop_gradient(ops.softmax(log_w, axis=0))  # [k, batch], sums to 1
+        c = (1.0 - self.beta) * w + self.beta * ops.square(w)
+        return -ops.mean(ops.sum(c * log_w, axis=0))
+
+    def train_step(self, data):
+        if not self.dreg:
+            return super().train_step(data)
+        x = batch_images(data)
+        with tf.GradientTape(persistent=True) as tape:
+            terms = self.loss_terms(x, training=True)
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = {
+                name: self.optimizer.scale_loss(terms[name] / replicas)
+                for name in ("loss", "encoder_loss")
+            }
+        # The encoder descends DReG's surrogate, the decoder the bound; in the
+        # order of self.trainable_weights, the optimizer's own (saving needs it).
+        pairs = []
+        for name, network in (("encoder_loss", self.encoder), ("loss", self.decoder)):
+            weights = network.trainable_weights
+            pairs += zip(tape.gradient(scaled[name], weights), weights, strict=True)
+        self.optimizer.apply_gradients(pairs)
+        return self._record(terms)
 
     def call(self, x, training: bool = False):
         z_mean, z_log_var = self.posterior_parameters(x, training=training)
@@ -243,10 +305,7 @@ class VAE(LatentModel):
         eps = rng.standard_normal((check_count(n), self.latent_dim)).astype(np.float32)
         if self.prior_name == "normal":
             return eps
-        means, log_vars = (
-            ops.convert_to_numpy(t)
-            for t in self.posterior_parameters(self.pseudo_images())
-        )
+        means, log_vars = (ops.convert_to_numpy(t) for t in self._components())
         component = rng.integers(self.n_pseudo_inputs, size=n)
         return means[component] + np.exp(0.5 * log_vars[component]) * eps
 
@@ -278,6 +337,7 @@ class VAE(LatentModel):
             "prior": self.prior_name,
             "n_pseudo_inputs": self.n_pseudo_inputs,
             "k": self.k,
+            "dreg": self.dreg,
         }
 
 
@@ -296,6 +356,7 @@ def build_vae(
     prior: str = "normal",
     n_pseudo_inputs: int = 500,
     k: int = 1,
+    dreg: bool = False,
 ) -> VAE:
     """A compiled VAE (Adam) ready for fit().
 
@@ -317,6 +378,8 @@ def build_vae(
         n_pseudo_inputs: the VampPrior's number of pseudo-inputs K.
         k: samples per image in the training objective: 1 is the ELBO, k > 1
             the importance-weighted bound (IWAE).
+        dreg: with k > 1, train the encoder on the doubly reparameterized
+            gradient of that bound (see VAE).
 
     Example:
         >>> vae = build_vae(2, "dense", seed=0)
@@ -333,6 +396,7 @@ def build_vae(
         prior=prior,
         n_pseudo_inputs=n_pseudo_inputs,
         k=k,
+        dreg=dreg,
         name="vae",
         dtype=dtype_policy,
     )

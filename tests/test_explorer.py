@@ -1,0 +1,124 @@
+"""The latent explorer's callbacks (point -> image, A and B -> strip), its
+pictures, its widgets driven as a front end would, and its static fallback."""
+
+import io
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import gdl_vae
+from gdl_vae.explorer import DIGIT_PIXELS, MAP_PIXELS, LatentExplorer
+
+
+@pytest.fixture(scope="module")
+def explorer(trained_vae, binary, mnist):
+    return LatentExplorer(trained_vae, binary[1][:300], mnist.y_test[:300], steps=5)
+
+
+def sigmoid_decode(model, z) -> np.ndarray:
+    """The decoder's mean image, computed here from its logits."""
+    logits = keras.ops.convert_to_numpy(model.decoder(np.asarray(z, np.float32)))
+    return 1 / (1 + np.exp(-logits[..., 0]))
+
+
+def test_a_point_decodes_to_the_decoders_mean_image(explorer, trained_vae):
+    z = np.array([0.3, -0.7], np.float32)
+    image = explorer.move_to(z)
+    assert image.shape == (28, 28)
+    np.testing.assert_allclose(
+        image, sigmoid_decode(trained_vae, z[None])[0], atol=1e-6
+    )
+    np.testing.assert_array_equal(explorer.point, z)
+    # A point off the plane is clipped to it, and decoded there.
+    far = explorer.move_to([1e6, -1e6])
+    np.testing.assert_array_equal(explorer.point, [explorer.high[0], explorer.low[1]])
+    np.testing.assert_allclose(
+        far, sigmoid_decode(trained_vae, explorer.point[None])[0], atol=1e-6
+    )
+
+
+def test_the_interpolation_runs_from_a_to_b(explorer, trained_vae):
+    explorer.ends.clear()
+    with pytest.raises(ValueError, match="fix both ends"):
+        explorer.interpolation()
+    a, b = explorer.codes[0], explorer.codes[1]
+    explorer.set_end("A", a)
+    explorer.move_to(b)
+    explorer.set_end("B")  # the current point
+    strip = explorer.interpolation()
+    assert strip.shape == (5, 28, 28)
+    expected = sigmoid_decode(trained_vae, [a, (a + b) / 2, b])
+    np.testing.assert_allclose(strip[[0, 2, 4]], expected, atol=1e-6)
+    with pytest.raises(ValueError, match="'A' or 'B'"):
+        explorer.set_end("C")
+
+
+def test_the_map_marks_the_point_and_the_segment(explorer):
+    explorer.mode = "point"
+    explorer.move_to(explorer.codes[5])
+    picture = explorer.map_pixels()
+    assert picture.shape == (MAP_PIXELS, MAP_PIXELS, 3)
+    u, v = (round(float(c)) for c in explorer._to_pixels(explorer.point))
+    assert (picture[v, u] == 0).all()  # the black cross at the point
+    explorer.move_to(explorer.codes[6])
+    assert (explorer.map_pixels() != picture).any()
+    explorer.mode = "interpolate"
+    explorer.set_end("A", explorer.low + 0.2 * (explorer.high - explorer.low))
+    explorer.set_end("B", explorer.low + 0.8 * (explorer.high - explorer.low))
+    middle = (explorer.ends["A"] + explorer.ends["B"]) / 2
+    u, v = (round(float(c)) for c in explorer._to_pixels(middle))
+    assert (explorer.map_pixels()[v - 1 : v + 2, u - 1 : u + 2] == 0).any()
+    assert explorer.view_pixels().shape == (DIGIT_PIXELS // 2, 5 * DIGIT_PIXELS // 2)
+    explorer.mode = "point"
+    assert explorer.view_pixels().shape == (DIGIT_PIXELS, DIGIT_PIXELS)
+
+
+def test_the_widgets_call_the_explorer(explorer):
+    """Drive the widgets as the browser would: drag a slider, switch the mode,
+    press the A and B buttons; what the views show follows."""
+    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
+    explorer.widget()
+    parts = explorer.widgets
+    sliders = parts["sliders"]
+    target = explorer.codes[7]
+    sliders[0].value, sliders[1].value = float(target[0]), float(target[1])
+    np.testing.assert_allclose(explorer.point, target, atol=1e-6)
+    shown = np.asarray(Image.open(io.BytesIO(parts["view"].value)))
+    np.testing.assert_array_equal(shown, explorer.view_pixels())
+    parts["mode"].value = "interpolate"
+    parts["buttons"][0].click()
+    sliders[0].value = float(explorer.codes[8][0])
+    sliders[1].value = float(explorer.codes[8][1])
+    parts["buttons"][1].click()
+    np.testing.assert_allclose(explorer.ends["A"], target, atol=1e-6)
+    np.testing.assert_allclose(explorer.ends["B"], explorer.codes[8], atol=1e-6)
+    strip = np.asarray(Image.open(io.BytesIO(parts["view"].value)))
+    assert strip.shape == (DIGIT_PIXELS // 2, 5 * DIGIT_PIXELS // 2)
+    assert "A = (" in parts["status"].value and "B = (" in parts["status"].value
+    parts["mode"].value = "point"
+
+
+def test_without_a_front_end_the_explorer_is_a_static_figure(
+    trained_vae, binary, mnist, monkeypatch, capsys
+):
+    monkeypatch.setenv("GDL_VAE_NO_WIDGETS", "1")
+    assert not gdl_vae.explorer.widget_frontend()
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    result = gdl_vae.explore_latent(trained_vae, binary[1][:200], mnist.y_test[:200])
+    assert isinstance(result, LatentExplorer)
+    assert "static view" in capsys.readouterr().out
+    (figure,) = shown
+    assert len(figure.axes) == 2 + result.steps  # map, grid, the strip's frames
+    monkeypatch.delenv("GDL_VAE_NO_WIDGETS")
+    assert not gdl_vae.explorer.widget_frontend()  # not in a Jupyter kernel
+
+
+def test_the_explorer_needs_a_2d_model(binary, mnist):
+    vae = gdl_vae.build_vae(3, "dense")
+    with pytest.raises(ValueError, match="2-D latent space"):
+        LatentExplorer(vae, binary[1][:10], mnist.y_test[:10])
+    with pytest.raises(ValueError, match="labels"):
+        LatentExplorer(gdl_vae.build_vae(2, "dense"), binary[1][:10], mnist.y_test[:9])

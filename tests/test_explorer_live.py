@@ -1,0 +1,157 @@
+"""The latent explorer in a live JupyterLab: a real kernel, a real front end.
+
+A notebook that trains a small 2-D VAE and calls explore_latent is opened in
+JupyterLab in headless Chromium and run; then the test does what a learner
+does (drag the z[0] slider with the keyboard, fix A, move, fix B, switch to
+interpolation) and checks that the kernel answered each time: the readout, the
+decoded digit and the strip change. A screenshot is saved in
+build/test-artifacts/explorer/. Skipped without Playwright, Chromium or
+JupyterLab."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "build/test-artifacts/explorer"
+CELLS = [
+    "import keras, gdl_vae\n"
+    "keras.utils.set_random_seed(0)\n"
+    "data = gdl_vae.load_dataset('mnist')\n"
+    "x = gdl_vae.binarize(data.x_train[:2000], 'static')\n"
+    "vae = gdl_vae.build_vae(2, 'dense', seed=0)\n"
+    "vae.fit(x, epochs=2, batch_size=100, verbose=0)",
+    "x_test = gdl_vae.binarize(data.x_test[:500], 'static')\n"
+    "explorer = gdl_vae.explore_latent(vae, x_test, data.y_test[:500])",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on localhost whose folder holds the notebook."""
+    pytest.importorskip("jupyterlab", reason="JupyterLab is not installed")
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "execution_count": None,
+             "outputs": [], "source": source}
+            for source in CELLS
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    (tmp_path / "explore.ipynb").write_text(json.dumps(notebook))
+    # A live front end: no GDL_VAE_NO_WIDGETS (nbval's setting) for this kernel.
+    env = {k: v for k, v in os.environ.items() if k != "GDL_VAE_NO_WIDGETS"}
+    env["GDL_VAE_OFFLINE"] = "1"
+    port = free_port()
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+        "--ServerApp.ip=127.0.0.1", "--ServerApp.token=explorer",
+        f"--ServerApp.root_dir={tmp_path}", "--LabApp.expose_app_in_browser=True",
+        "--allow-root",
+    ]  # fmt: skip
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api?token=explorer", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(
+                "JupyterLab did not start: " + (tmp_path / "server.log").read_text()
+            )
+        yield f"{base}/lab/tree/explore.ipynb?token=explorer"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_the_explorer_answers_in_a_live_jupyterlab(chromium, jupyterlab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(jupyterlab)
+        page.wait_for_function(
+            "window.jupyterapp && document.querySelector('.jp-Notebook')",
+            timeout=120_000,
+        )
+        page.wait_for_function(  # the kernel is up
+            "document.body.innerText.includes('Idle')", timeout=120_000
+        )
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".widget-slider .noUi-handle", timeout=300_000)
+        status = page.locator(".jp-OutputArea .widget-html-content").first
+        images = page.locator(".jp-OutputArea .widget-image")
+        assert images.count() == 2  # the map and the decoded digit
+        page.wait_for_function(
+            "el => el.innerText.startsWith('z = (')", arg=status.element_handle()
+        )
+
+        def press(key: str, times: int) -> None:
+            handle = page.locator(".widget-slider .noUi-handle").first
+            handle.focus()
+            for _ in range(times):
+                page.keyboard.press(key)
+
+        def changed(before: str) -> str:
+            page.wait_for_function(
+                "([el, old]) => el.innerText !== old",
+                arg=[status.element_handle(), before],
+                timeout=30_000,
+            )
+            return status.inner_text()
+
+        start, digit = status.inner_text(), images.nth(1).get_attribute("src")
+        press("ArrowRight", 30)  # drag z[0] to the right
+        moved = changed(start)
+        page.wait_for_function(
+            "([el, old]) => el.src !== old",
+            arg=[images.nth(1).element_handle(), digit],
+            timeout=30_000,
+        )
+        page.get_by_role("button", name="A here").click()
+        with_a = changed(moved)
+        press("ArrowLeft", 60)
+        back = changed(with_a)
+        page.get_by_role("button", name="B here").click()
+        with_b = changed(back)
+        page.get_by_role("button", name="interpolate").click()
+        page.wait_for_function(
+            "el => el.naturalWidth > 2 * el.naturalHeight",  # the strip of frames
+            arg=images.nth(1).element_handle(),
+            timeout=30_000,
+        )
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTEFACTS / "explorer_live.png")
+        browser.close()
+    z0 = [float(text.split("(")[1].split(",")[0]) for text in (start, moved, back)]
+    assert z0[1] > z0[0] > z0[2]  # right, then left past the start
+    assert "A = (" in with_a and "B = (" in with_b
+    assert not errors, errors
