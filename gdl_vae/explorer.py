@@ -21,8 +21,9 @@ import os
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from gdl_vae.film import label_font
 from gdl_vae.plotting.figure import Figure
 from gdl_vae.plotting.latent import _check_2d, _scatter
 
@@ -43,13 +44,6 @@ def widget_frontend() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: one fixed size
-        return ImageFont.load_default()
 
 
 def _digit_names(ax, codes: np.ndarray, labels: np.ndarray) -> None:
@@ -152,7 +146,7 @@ class LatentExplorer:
             if len(ends) == 2:
                 draw.line(ends, fill=(0, 0, 0), width=2)
             for name, (u, v) in zip(sorted(self.ends), ends, strict=True):
-                draw.text((u + 6, v - 22), name, fill=(0, 0, 0), font=_font(18),
+                draw.text((u + 6, v - 22), name, fill=(0, 0, 0), font=label_font(18),
                           stroke_width=3, stroke_fill=(255, 255, 255))  # fmt: skip
         u, v = self._to_pixels(self.point)
         for colour, width, reach in (((255, 255, 255), 7, 10), ((0, 0, 0), 3, 8)):

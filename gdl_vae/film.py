@@ -26,6 +26,14 @@ from PIL import Image, ImageDraw, ImageFont
 LABEL_HEIGHT = 22  # pixels above each frame for its label
 
 
+def label_font(size: int):
+    """Pillow's own font at `size` pixels (one fixed size before Pillow 10.1)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:
+        return ImageFont.load_default()
+
+
 def frame_image(
     images: np.ndarray, label: str, columns: int | None = None, scale: int = 3
 ) -> np.ndarray:
@@ -53,11 +61,7 @@ def frame_image(
     picture.paste(
         Image.fromarray(np.round(grid * 255).astype(np.uint8)), (0, LABEL_HEIGHT)
     )
-    try:
-        font = ImageFont.load_default(size=16)
-    except TypeError:  # Pillow < 10.1: one fixed size
-        font = ImageFont.load_default()
-    ImageDraw.Draw(picture).text((4, 2), label, fill=0, font=font)
+    ImageDraw.Draw(picture).text((4, 2), label, fill=0, font=label_font(16))
     return np.asarray(picture)
 
 
