@@ -120,28 +120,40 @@ def test_the_explorer_answers_in_a_live_jupyterlab(chromium, jupyterlab):
             for _ in range(times):
                 page.keyboard.press(key)
 
-        def changed(before: str) -> str:
+        def settled() -> str:
+            """The kernel's readout once it has caught up with the slider's
+            (which writes a minus as U+2212)."""
+            readout = page.locator(".widget-readout").first.element_handle()
             page.wait_for_function(
-                "([el, old]) => el.innerText !== old",
-                arg=[status.element_handle(), before],
+                """([el, readout]) => el.innerText.startsWith('z = ('
+                       + readout.innerText.trim().replace('\u2212', '-') + ',')""",
+                arg=[status.element_handle(), readout],
                 timeout=30_000,
             )
             return status.inner_text()
 
-        start, digit = status.inner_text(), images.nth(1).get_attribute("src")
+        def shows(text: str) -> str:
+            page.wait_for_function(
+                "([el, text]) => el.innerText.includes(text)",
+                arg=[status.element_handle(), text],
+                timeout=30_000,
+            )
+            return status.inner_text()
+
+        start, digit = settled(), images.nth(1).get_attribute("src")
         press("ArrowRight", 30)  # drag z[0] to the right
-        moved = changed(start)
         page.wait_for_function(
             "([el, old]) => el.src !== old",
             arg=[images.nth(1).element_handle(), digit],
             timeout=30_000,
         )
+        moved = settled()
         page.get_by_role("button", name="A here").click()
-        with_a = changed(moved)
+        with_a = shows("A = (")
         press("ArrowLeft", 60)
-        back = changed(with_a)
+        back = settled()
         page.get_by_role("button", name="B here").click()
-        with_b = changed(back)
+        with_b = shows("B = (")
         page.get_by_role("button", name="interpolate").click()
         page.wait_for_function(
             "el => el.naturalWidth > 2 * el.naturalHeight",  # the strip of frames
