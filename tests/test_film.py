@@ -64,6 +64,20 @@ def test_the_film_records_the_same_codes_through_training(binary):
     gif = Image.open(io.BytesIO(film.gif(seconds_per_frame=0.1, hold_last=1.0)))
     assert gif.format == "GIF" and gif.n_frames == 7
     assert gif.info["loop"] == 0
+    # each frame rounded to 16 evenly spaced greys, the default
+    gif.seek(6)
+    last = np.asarray(gif.convert("L"))
+    levels = np.unique(last)
+    assert 2 < len(levels) <= 16
+    np.testing.assert_array_equal(levels % 17, 0)  # 255 / 15 = 17
+    np.testing.assert_array_less(
+        np.abs(last.astype(int) - film.frames[-1][1]), 17 / 2 + 1
+    )
+    smaller = film.gif(greys=4)
+    assert len(np.unique(np.asarray(Image.open(io.BytesIO(smaller)).convert("L")))) <= 4
+    assert len(smaller) < len(film.gif(greys=256))
+    with pytest.raises(ValueError, match="greys"):
+        film.gif(greys=1)
 
 
 def test_an_autoencoder_film_reconstructs_fixed_images(binary, tmp_path):
