@@ -1,17 +1,21 @@
 """A latent-space explorer for a trained model with a 2-D code.
 
 Left, the map: held-out codes coloured by digit. Right, what the decoder makes
-of one point of the plane, set by two sliders (drag them and the digit changes
-as you go), or, in interpolation mode, the decoded strip between two codes A
-and B that you fix with the "A here" and "B here" buttons.
+of one point of the plane: the point under the mouse on the map, or the one set
+by two sliders (drag them and the digit changes as you go). In interpolation
+mode, clicks on the map fix A, then B (so do the "A here" and "B here"
+buttons), and the right shows the decoded strip between them.
 
 `explore_latent(model, x, labels)` shows it with ipywidgets, which Jupyter,
-JupyterLab, VS Code and Colab all draw. Where no widget front end is there (a
-notebook run by nbval or by the benchmarks, the course website; the environment
-variable GDL_VAE_NO_WIDGETS=1 says so, and so does a session outside IPython)
-it shows a static figure instead, a grid of decoded points and one
-interpolation, and prints that it did. `LatentExplorer` holds the logic the
-widgets call, so it is tested without a browser.
+JupyterLab, VS Code and Colab all draw; the map that answers the mouse is a
+small anywidget (a few lines of JavaScript shipped in this file), and without
+anywidget the map is a plain picture and the sliders and buttons do it all.
+Where no widget front end is there (a notebook run by nbval or by the
+benchmarks, the course website; the environment variable GDL_VAE_NO_WIDGETS=1
+says so, and so does a session outside IPython) it shows a static figure
+instead, a grid of decoded points and one interpolation, and prints that it
+did. `LatentExplorer` holds the logic the widgets call, so it is tested without
+a browser.
 """
 
 from __future__ import annotations
@@ -66,6 +70,66 @@ def _digit_pixels(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(grey).resize((size, size), Image.NEAREST))
 
 
+# The map in the browser: a picture that reports where the mouse is (at most
+# every 40 ms, the last position always) and where it clicked, as fractions of
+# its width and height; the kernel turns them into latent points.
+MAP_ESM = """
+function render({ model, el }) {
+  const img = document.createElement("img");
+  img.className = "gdl-vae-map";
+  img.draggable = false;
+  img.style.cursor = "crosshair";
+  let url = null;
+  const show = () => {
+    if (url) URL.revokeObjectURL(url);
+    url = URL.createObjectURL(new Blob([model.get("value")], { type: "image/png" }));
+    img.src = url;
+  };
+  const at = (event) => {
+    const box = img.getBoundingClientRect();
+    return [(event.clientX - box.left) / box.width,
+            (event.clientY - box.top) / box.height];
+  };
+  let pending = null, timer = null;
+  const send = () => {
+    timer = null;
+    model.set("hover", pending);
+    model.save_changes();
+  };
+  img.addEventListener("mousemove", (event) => {
+    pending = at(event);
+    if (timer === null) timer = setTimeout(send, 40);
+  });
+  img.addEventListener("click", (event) => {
+    model.set("click", [...at(event), performance.now()]);
+    model.save_changes();
+  });
+  model.on("change:value", show);
+  show();
+  el.appendChild(img);
+}
+export default { render };
+"""
+
+
+def _clickable_map(png: bytes):
+    """The map as a widget that reports hover and clicks, or None without
+    anywidget."""
+    try:
+        import anywidget
+        import traitlets
+    except ImportError:
+        return None
+
+    class ClickableMap(anywidget.AnyWidget):
+        _esm = MAP_ESM
+        value = traitlets.Bytes(b"").tag(sync=True)  # the PNG shown
+        hover = traitlets.List([]).tag(sync=True)  # [x, y], fractions
+        click = traitlets.List([]).tag(sync=True)  # [x, y, time]
+
+    return ClickableMap(value=png)
+
+
 class LatentExplorer:
     """The explorer's state and its callbacks: point -> image, A and B -> strip.
 
@@ -108,6 +172,26 @@ class LatentExplorer:
         if name not in ("A", "B"):
             raise ValueError(f"an end is 'A' or 'B'; got {name!r}.")
         self.ends[name] = np.asarray(self.point if z is None else z, np.float32)
+
+    def at_map(self, x: float, y: float) -> np.ndarray:
+        """The latent point under the map's fraction (x, y) of its width and
+        height, from the top left corner (where a browser measures)."""
+        fraction = np.array([x, 1 - y], np.float32)
+        return (self.low + fraction * (self.high - self.low)).astype(np.float32)
+
+    def click(self, x: float, y: float) -> str | None:
+        """A click on the map at (x, y): in interpolation mode it fixes A, or B
+        if A is fixed and B is not, then A again; returns the end it fixed. In
+        point mode it moves the point there."""
+        z = self.at_map(x, y)
+        if self.mode != "interpolate":
+            self.move_to(z)
+            return None
+        name = "B" if "A" in self.ends and "B" not in self.ends else "A"
+        if name == "A":
+            self.ends.pop("B", None)
+        self.set_end(name, np.clip(z, self.low, self.high))
+        return name
 
     def interpolation(self) -> np.ndarray:
         """steps images decoded along the straight line from A to B."""
@@ -204,7 +288,8 @@ class LatentExplorer:
     # -- widgets -------------------------------------------------------------
 
     def widget(self):
-        """The explorer as ipywidgets: sliders, mode, A/B buttons, map, view."""
+        """The explorer as ipywidgets: the map (which answers the mouse when
+        anywidget is there), the view, sliders, mode and the A/B buttons."""
         import ipywidgets as widgets
 
         sliders = [
@@ -217,13 +302,22 @@ class LatentExplorer:
         ]  # fmt: skip
         mode = widgets.ToggleButtons(options=MODES, value=self.mode, description="mode")
         buttons = [widgets.Button(description=f"{name} here") for name in "AB"]
-        map_view = widgets.Image(format="png", value=_png(self.map_pixels()))
+        map_png = _png(self.map_pixels())
+        map_view = _clickable_map(map_png) or widgets.Image(format="png", value=map_png)
         digit_view = widgets.Image(format="png", value=_png(self.view_pixels()))
         status = widgets.HTML()
         self.widgets = {
             "sliders": sliders, "mode": mode, "buttons": buttons,
             "map": map_view, "view": digit_view, "status": status,
         }  # fmt: skip
+        following = [False]  # sliders being set to the point: no echo
+
+        def follow() -> None:
+            """Sliders to the point the mouse set."""
+            following[0] = True
+            for slider, value in zip(sliders, self.point, strict=True):
+                slider.value = float(value)
+            following[0] = False
 
         def refresh() -> None:
             map_view.value = _png(self.map_pixels())
@@ -234,16 +328,32 @@ class LatentExplorer:
             status.value = f"z = ({z})" + (f"; {ends}" if ends else "")
 
         def on_slide(_change) -> None:
-            self.move_to([s.value for s in sliders])
-            refresh()
+            if not following[0]:
+                self.move_to([s.value for s in sliders])
+                refresh()
 
         def on_mode(change) -> None:
             self.mode = change["new"]
             refresh()
 
+        def on_hover(change) -> None:
+            if len(change["new"]) == 2:
+                self.move_to(self.at_map(*change["new"]))
+                follow()
+                refresh()
+
+        def on_click(change) -> None:
+            if len(change["new"]) == 3:
+                self.click(*change["new"][:2])
+                follow()
+                refresh()
+
         for slider in sliders:
             slider.observe(on_slide, names="value")
         mode.observe(on_mode, names="value")
+        if "hover" in map_view.trait_names():
+            map_view.observe(on_hover, names="hover")
+            map_view.observe(on_click, names="click")
         for name, button in zip("AB", buttons, strict=True):
             button.on_click(lambda _b, name=name: (self.set_end(name), refresh()))
         refresh()

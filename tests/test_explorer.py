@@ -100,6 +100,71 @@ def test_the_widgets_call_the_explorer(explorer):
     parts["mode"].value = "point"
 
 
+def test_a_map_position_is_the_latent_point_drawn_there(explorer):
+    for code in explorer.codes[:5]:
+        u, v = explorer._to_pixels(code)
+        np.testing.assert_allclose(
+            explorer.at_map(u / MAP_PIXELS, v / MAP_PIXELS), code, atol=1e-5
+        )
+    np.testing.assert_allclose(
+        explorer.at_map(0, 0), [explorer.low[0], explorer.high[1]]
+    )
+    np.testing.assert_allclose(
+        explorer.at_map(1, 1), [explorer.high[0], explorer.low[1]]
+    )
+
+
+def test_clicks_move_the_point_or_fix_a_then_b(explorer):
+    explorer.mode, explorer.ends = "point", {}
+    assert explorer.click(0.25, 0.75) is None
+    np.testing.assert_allclose(explorer.point, explorer.at_map(0.25, 0.75))
+    assert explorer.ends == {}
+    explorer.mode = "interpolate"
+    assert [explorer.click(x, 0.5) for x in (0.1, 0.9, 0.3)] == ["A", "B", "A"]
+    np.testing.assert_allclose(explorer.ends["A"], explorer.at_map(0.3, 0.5))
+    assert "B" not in explorer.ends  # a third click starts a new pair
+    assert explorer.click(0.7, 0.2) == "B"
+    np.testing.assert_allclose(explorer.ends["B"], explorer.at_map(0.7, 0.2))
+    explorer.mode = "point"
+
+
+def test_the_map_widget_answers_the_mouse(explorer):
+    """The anywidget map: a hover moves the point (and the sliders with it), a
+    click in interpolation mode fixes A, the next one B."""
+    pytest.importorskip("anywidget", reason="anywidget is not installed")
+    explorer.mode, explorer.ends = "point", {}
+    explorer.widget()
+    parts = explorer.widgets
+    map_view = parts["map"]
+    assert {"hover", "click"} <= set(map_view.trait_names())
+    shown = np.asarray(Image.open(io.BytesIO(map_view.value)))
+    np.testing.assert_array_equal(shown, explorer.map_pixels())
+    map_view.hover = [0.2, 0.3]
+    z = explorer.at_map(0.2, 0.3)
+    np.testing.assert_allclose(explorer.point, z)
+    np.testing.assert_allclose([s.value for s in parts["sliders"]], z, atol=1e-6)
+    assert parts["status"].value.startswith(f"z = ({z[0]:.2f}, {z[1]:.2f})")
+    view = np.asarray(Image.open(io.BytesIO(parts["view"].value)))
+    np.testing.assert_array_equal(view, explorer.view_pixels())
+    parts["mode"].value = "interpolate"
+    map_view.click = [0.1, 0.5, 1.0]
+    map_view.click = [0.9, 0.5, 2.0]
+    np.testing.assert_allclose(explorer.ends["A"], explorer.at_map(0.1, 0.5))
+    np.testing.assert_allclose(explorer.ends["B"], explorer.at_map(0.9, 0.5))
+    strip = np.asarray(Image.open(io.BytesIO(parts["view"].value)))
+    assert strip.shape == (DIGIT_PIXELS // 2, 5 * DIGIT_PIXELS // 2)
+    parts["mode"].value = "point"
+
+
+def test_without_anywidget_the_map_is_a_picture(explorer, monkeypatch):
+    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
+    import ipywidgets
+
+    monkeypatch.setattr(gdl_vae.explorer, "_clickable_map", lambda png: None)
+    explorer.widget()
+    assert type(explorer.widgets["map"]) is ipywidgets.Image
+
+
 def test_without_a_front_end_the_explorer_is_a_static_figure(
     trained_vae, binary, mnist, monkeypatch, capsys
 ):

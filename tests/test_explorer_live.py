@@ -3,8 +3,9 @@
 A notebook that trains a small 2-D VAE and calls explore_latent is opened in
 JupyterLab in headless Chromium and run; then the test does what a learner
 does (drag the z[0] slider with the keyboard, fix A, move, fix B, switch to
-interpolation) and checks that the kernel answered each time: the readout, the
-decoded digit and the strip change. A screenshot is saved in
+interpolation, move the mouse over the map, click A and B on it) and checks
+that the kernel answered each time: the readout, the sliders, the decoded digit
+and the strip change. A screenshot is saved in
 build/test-artifacts/explorer/. Skipped without Playwright, Chromium or
 JupyterLab."""
 
@@ -19,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build/test-artifacts/explorer"
@@ -108,8 +110,9 @@ def test_the_explorer_answers_in_a_live_jupyterlab(chromium, jupyterlab):
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_selector(".widget-slider .noUi-handle", timeout=300_000)
         status = page.locator(".jp-OutputArea .widget-html-content").first
-        images = page.locator(".jp-OutputArea .widget-image")
-        assert images.count() == 2  # the map and the decoded digit
+        view = page.locator(".jp-OutputArea .widget-image")  # the decoded digit
+        the_map = page.locator(".jp-OutputArea img.gdl-vae-map")  # anywidget's
+        assert view.count() == 1 and the_map.count() == 1
         page.wait_for_function(
             "el => el.innerText.startsWith('z = (')", arg=status.element_handle()
         )
@@ -140,11 +143,11 @@ def test_the_explorer_answers_in_a_live_jupyterlab(chromium, jupyterlab):
             )
             return status.inner_text()
 
-        start, digit = settled(), images.nth(1).get_attribute("src")
+        start, digit = settled(), view.get_attribute("src")
         press("ArrowRight", 30)  # drag z[0] to the right
         page.wait_for_function(
             "([el, old]) => el.src !== old",
-            arg=[images.nth(1).element_handle(), digit],
+            arg=[view.element_handle(), digit],
             timeout=30_000,
         )
         moved = settled()
@@ -157,13 +160,53 @@ def test_the_explorer_answers_in_a_live_jupyterlab(chromium, jupyterlab):
         page.get_by_role("button", name="interpolate").click()
         page.wait_for_function(
             "el => el.naturalWidth > 2 * el.naturalHeight",  # the strip of frames
-            arg=images.nth(1).element_handle(),
+            arg=view.element_handle(),
             timeout=30_000,
         )
+        box = the_map.bounding_box()
+
+        def on_map(x: float, y: float) -> tuple[float, float]:
+            return box["x"] + x * box["width"], box["y"] + y * box["height"]
+
+        def until(done) -> str:
+            """The readout, once done(readout) holds (30 s at the most)."""
+            for _ in range(300):
+                text = status.inner_text()
+                if done(text):
+                    return text
+                page.wait_for_timeout(100)
+            raise AssertionError(f"the readout stayed at {text!r}")
+
+        page.mouse.move(*on_map(0.15, 0.5))  # the point follows the mouse,
+        left = until(lambda t: z_of(t) != z_of(back))
+        assert settled() == left  # and the sliders follow the point
+        page.mouse.move(*on_map(0.85, 0.5))
+        right = until(lambda t: z_of(t) != z_of(left))
+        assert settled() == right
+
+        page.mouse.click(*on_map(0.2, 0.4))  # in interpolation mode: A, then B
+        clicked_a = until(lambda t: "B = (" not in t and "A = (" in t)
+        page.mouse.click(*on_map(0.8, 0.6))
+        clicked = until(lambda t: "B = (" in t)
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTEFACTS / "explorer_live.png")
         browser.close()
-    z0 = [float(text.split("(")[1].split(",")[0]) for text in (start, moved, back)]
+    z0 = [z_of(text)[0] for text in (start, moved, back, left, right)]
     assert z0[1] > z0[0] > z0[2]  # right, then left past the start
+    assert z0[4] > z0[3]  # the mouse moved right over the map
     assert "A = (" in with_a and "B = (" in with_b
+    a, b = z_of(clicked, "A"), z_of(clicked, "B")
+    assert z_of(clicked_a, "A") == a
+    # where the clicks were, in the scale the two hovers give the map's width
+    (x15, _), (x85, _) = z_of(left), z_of(right)
+    expected = [x15 + (x - 0.15) / 0.7 * (x85 - x15) for x in (0.2, 0.8)]
+    np.testing.assert_allclose([a[0], b[0]], expected, atol=0.02)
+    assert a[1] > b[1]  # B clicked below A
     assert not errors, errors
+
+
+def z_of(status: str, name: str = "z") -> tuple[float, float]:
+    """The coordinates the readout gives for the point z or the end A or B."""
+    inside = status.split(f"{name} = (")[1].split(")")[0]
+    u, v = inside.split(", ")
+    return float(u), float(v)
