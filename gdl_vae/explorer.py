@@ -20,6 +20,7 @@ a browser.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -112,9 +113,9 @@ export default { render };
 """
 
 
-def _clickable_map(png: bytes):
-    """The map as a widget that reports hover and clicks, or None without
-    anywidget."""
+@functools.cache
+def _clickable_map_class():
+    """The map's widget class (made once), or None without anywidget."""
     try:
         import anywidget
         import traitlets
@@ -127,7 +128,14 @@ def _clickable_map(png: bytes):
         hover = traitlets.List([]).tag(sync=True)  # [x, y], fractions
         click = traitlets.List([]).tag(sync=True)  # [x, y, time]
 
-    return ClickableMap(value=png)
+    return ClickableMap
+
+
+def _clickable_map(png: bytes):
+    """The map as a widget that reports hover and clicks, or None without
+    anywidget."""
+    widget_class = _clickable_map_class()
+    return None if widget_class is None else widget_class(value=png)
 
 
 class LatentExplorer:
