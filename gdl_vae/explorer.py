@@ -8,7 +8,7 @@ buttons), and the right shows the decoded strip between them.
 
 `explore_latent(model, x, labels)` shows it with ipywidgets, which Jupyter,
 JupyterLab, VS Code and Colab all draw; the map that answers the mouse is a
-small anywidget (a few lines of JavaScript shipped in this file), and without
+small anywidget (gdl_vae.map_widget, a few lines of JavaScript), and without
 anywidget the map is a plain picture and the sliders and buttons do it all.
 Where no widget front end is there (a notebook run by nbval or by the
 benchmarks, the course website; the environment variable GDL_VAE_NO_WIDGETS=1
@@ -20,7 +20,6 @@ a browser.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 
@@ -29,8 +28,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image, ImageDraw
 
 from gdl_vae.film import label_font
+from gdl_vae.latent import latent_grid
+from gdl_vae.map_widget import clickable_map
 from gdl_vae.plotting.figure import Figure
-from gdl_vae.plotting.latent import _check_2d, _scatter
+from gdl_vae.plotting.latent import _check_2d, _scatter, _tiles
 
 MODES = ("point", "interpolate")
 MAP_PIXELS = 360  # the map's rendered size, square
@@ -69,73 +70,6 @@ def _digit_pixels(image: np.ndarray, size: int) -> np.ndarray:
     """An image in [0, 1] as uint8 greyscale, enlarged to size x size."""
     grey = np.round(np.clip(np.asarray(image).squeeze(), 0, 1) * 255).astype(np.uint8)
     return np.asarray(Image.fromarray(grey).resize((size, size), Image.NEAREST))
-
-
-# The map in the browser: a picture that reports where the mouse is (at most
-# every 40 ms, the last position always) and where it clicked, as fractions of
-# its width and height; the kernel turns them into latent points.
-MAP_ESM = """
-function render({ model, el }) {
-  const img = document.createElement("img");
-  img.className = "gdl-vae-map";
-  img.draggable = false;
-  img.style.cursor = "crosshair";
-  let url = null;
-  const show = () => {
-    if (url) URL.revokeObjectURL(url);
-    url = URL.createObjectURL(new Blob([model.get("value")], { type: "image/png" }));
-    img.src = url;
-  };
-  const at = (event) => {
-    const box = img.getBoundingClientRect();
-    return [(event.clientX - box.left) / box.width,
-            (event.clientY - box.top) / box.height];
-  };
-  let pending = null, timer = null;
-  const send = () => {
-    timer = null;
-    model.set("hover", pending);
-    model.save_changes();
-  };
-  img.addEventListener("mousemove", (event) => {
-    pending = at(event);
-    if (timer === null) timer = setTimeout(send, 40);
-  });
-  img.addEventListener("click", (event) => {
-    model.set("click", [...at(event), performance.now()]);
-    model.save_changes();
-  });
-  model.on("change:value", show);
-  show();
-  el.appendChild(img);
-}
-export default { render };
-"""
-
-
-@functools.cache
-def _clickable_map_class():
-    """The map's widget class (made once), or None without anywidget."""
-    try:
-        import anywidget
-        import traitlets
-    except ImportError:
-        return None
-
-    class ClickableMap(anywidget.AnyWidget):
-        _esm = MAP_ESM
-        value = traitlets.Bytes(b"").tag(sync=True)  # the PNG shown
-        hover = traitlets.List([]).tag(sync=True)  # [x, y], fractions
-        click = traitlets.List([]).tag(sync=True)  # [x, y, time]
-
-    return ClickableMap
-
-
-def _clickable_map(png: bytes):
-    """The map as a widget that reports hover and clicks, or None without
-    anywidget."""
-    widget_class = _clickable_map_class()
-    return None if widget_class is None else widget_class(value=png)
 
 
 class LatentExplorer:
@@ -257,10 +191,9 @@ class LatentExplorer:
     def static_figure(self, n: int = 9) -> Figure:
         """The fallback: the map with an n x n lattice of points, the images
         decoded there, and the interpolation between two held-out codes."""
-        u = np.linspace(self.low[0], self.high[0], n + 2)[1:-1]
-        v = np.linspace(self.low[1], self.high[1], n + 2)[1:-1]
-        lattice = np.stack(np.meshgrid(u, v[::-1]), axis=-1).reshape(-1, 2)
-        images = self.model.decode_mean(lattice.astype(np.float32))[..., 0]
+        inset = (self.high - self.low) / (n + 1)  # no point on the map's edge
+        lattice = latent_grid(n, self.low + inset, self.high - inset)
+        images = self.model.decode_mean(lattice)[..., 0]
         if set(self.ends) != {"A", "B"}:
             first = {d: np.flatnonzero(self.labels == d) for d in (0, 1)}
             pair = [first[d][0] if len(first[d]) else i for i, d in enumerate((0, 1))]
@@ -280,9 +213,7 @@ class LatentExplorer:
         ax_map.set_xlim(self.low[0], self.high[0])
         ax_map.set_ylim(self.low[1], self.high[1])
         ax_map.set_title("held-out codes; + decoded on the right")
-        h, w = images.shape[1:]
-        tiles = images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
-        ax_grid.imshow(tiles, cmap="gray", vmin=0, vmax=1)
+        ax_grid.imshow(_tiles(images, n), cmap="gray", vmin=0, vmax=1)
         ax_grid.set_axis_off()
         ax_grid.set_title(f"decoded at the {n} x {n} points")
         strip = self.interpolation()
@@ -311,7 +242,7 @@ class LatentExplorer:
         mode = widgets.ToggleButtons(options=MODES, value=self.mode, description="mode")
         buttons = [widgets.Button(description=f"{name} here") for name in "AB"]
         map_png = _png(self.map_pixels())
-        map_view = _clickable_map(map_png) or widgets.Image(format="png", value=map_png)
+        map_view = clickable_map(map_png) or widgets.Image(format="png", value=map_png)
         digit_view = widgets.Image(format="png", value=_png(self.view_pixels()))
         status = widgets.HTML()
         self.widgets = {

@@ -160,7 +160,7 @@ def test_without_anywidget_the_map_is_a_picture(explorer, monkeypatch):
     pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
     import ipywidgets
 
-    monkeypatch.setattr(gdl_vae.explorer, "_clickable_map", lambda png: None)
+    monkeypatch.setattr(gdl_vae.explorer, "clickable_map", lambda png: None)
     explorer.widget()
     assert type(explorer.widgets["map"]) is ipywidgets.Image
 

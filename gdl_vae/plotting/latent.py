@@ -33,6 +33,12 @@ def _scatter(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
     return points
 
 
+def _tiles(images: np.ndarray, n: int) -> np.ndarray:
+    """n * n images (height, width), row by row, as one (n * h, n * w) picture."""
+    h, w = images.shape[1:3]
+    return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+
+
 def latent_scatter(
     codes: np.ndarray | Mapping[str, np.ndarray],
     labels: np.ndarray,
@@ -153,11 +159,10 @@ def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> 
             f"manifold needs n * n images and their n * n grid points; got "
             f"{len(images)} images and {len(grid)} points."
         )
-    h, w = images.shape[1:3]
-    canvas = images[..., 0].reshape(n, n, h, w).transpose(0, 2, 1, 3)
+    w = images.shape[2]
     fig = Figure(figsize=(7, 7), layout="constrained")
     ax = fig.subplots()
-    ax.imshow(canvas.reshape(n * h, n * w), cmap="gray", vmin=0, vmax=1)
+    ax.imshow(_tiles(images[..., 0], n), cmap="gray", vmin=0, vmax=1)
     ticks = np.arange(n) * w + w / 2
     ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=7)
     ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=7)
