@@ -3,19 +3,22 @@
 The models, their options and defaults, the architectures, datasets and dtype
 policies all come from the package's registries (models/registry.py,
 data/specs.py), read without importing TensorFlow: `gdl-vae --help` is quick.
-A run folder holds everything about one model (runs.py). Running the same
-`train` command again resumes an interrupted run from its last finished epoch.
+A run folder holds everything about one model (run_folder.py). Running the
+same `train` command again resumes an interrupted run from its last committed
+epoch. Every number and option is checked here, before TensorFlow or any data
+is loaded, and every failure ends in one line that says what to do; the
+commands themselves are in commands.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import os
+import re
 import sys
-from pathlib import Path
 
 from gdl_vae.data.specs import DATASETS
-from gdl_vae.models import registry
+from gdl_vae.models import checks, registry
 
 IWAE_IMAGES = 2_000  # held-out images for the bound after training: k times costlier
 FILM = "training.gif"  # what `train` writes beside the figures
@@ -75,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         if option.type is bool:  # --dreg / --no-dreg
             kind = {"action": argparse.BooleanOptionalAction}
         else:
-            kind = {"type": option.type}
+            kind = {"type": option.type, "choices": option.choices or None}
         train.add_argument(option.flag, **kind, default=None, help=help)
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=128)
@@ -103,7 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data-dir", default=None, help="folder holding the dataset")
     train.add_argument("--out", default=None, help="run folder (default runs/NAME)")
     train.add_argument(
-        "--overwrite", action="store_true", help="delete the run folder and start over"
+        "--overwrite",
+        action="store_true",
+        help="start the run again; the old run folder is moved to RUN.old-<time>",
     )
 
     sample = commands.add_parser("sample", help="draw new images from a trained run")
@@ -111,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument(
-        "--out", default=None, help="PNG file (default RUN/samples.png)"
+        "--out",
+        default=None,
+        help="PNG file, or a folder (default RUN/samples-n<N>-seed<SEED>.png)",
     )
     sample.add_argument(
         "--data-dir", default=None, help="dataset folder (models without a prior)"
@@ -133,13 +140,100 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    name = f"gdl-vae {args.command}"
     try:
-        return {"train": train, "sample": sample, "evaluate": evaluate}[args.command](
-            args
+        check_arguments(args)
+        from gdl_vae import commands  # TensorFlow loads only now
+
+        return getattr(commands, args.command)(args)
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted.", file=sys.stderr)
+        return 130
+    except OSError as error:  # a file the command could not read or write
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"{name}: {where}{error.strerror or error}. Fix: check that the path "
+            "exists and that you may read (and, for a run folder, write) it.",
+            file=sys.stderr,
         )
-    except (ValueError, FileNotFoundError) as error:
-        print(f"gdl-vae {args.command}: {error}", file=sys.stderr)
         return 2
+    except (ValueError, FloatingPointError) as error:
+        print(f"{name}: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+
+
+# The largest sample grid `sample` draws: more images are unreadable in one figure.
+MAX_SAMPLES = 1024
+# Units next to the latent code, per architecture (models/networks.py): the
+# layers whose size grows with the latent size, for the memory estimate.
+_UNITS_BY_LATENT = {"conv": 256, "dense": 256, "linear": 784}
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse a bad number or option in one line, before TensorFlow or data load."""
+    counts = {
+        "train": ("epochs", "batch_size", "iwae_k", "iwae_images", "limit"),
+        "sample": ("n",),
+        "evaluate": ("k", "iwae_images"),
+    }[args.command]
+    for key in counts:
+        value = getattr(args, key)
+        if value is not None:
+            checks.count(value, "--" + key.replace("_", "-"))
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise ValueError(f"--seed must be in [0, 2**32); got {args.seed}.")
+    if args.command == "sample" and args.n > MAX_SAMPLES:
+        raise ValueError(
+            f"--n must be at most {MAX_SAMPLES:,} (one figure); got {args.n:,}. "
+            "Fix: draw several figures with different --seed."
+        )
+    if args.command == "train":
+        config, options = run_config(args)
+        checks.count(config["latent_dim"], "--latent-dim")
+        checks.finite(
+            config["learning_rate"],
+            "--learning-rate",
+            1e-8,
+            1.0,
+            fix=" Fix: Adam's usual step is 1e-3; 1e-4 when training diverges.",
+        )
+        entry = registry.get(args.model)
+        if entry.check is not None:
+            try:
+                entry.check(**options)
+            except ValueError as error:  # name the flags, not the arguments
+                message = str(error)
+                for option in entry.options:
+                    message = re.sub(rf"\b{option.name}\b", option.flag, message)
+                raise ValueError(message) from None
+        check_memory(config["latent_dim"], config["architecture"])
+
+
+def check_memory(latent_dim: int, architecture: str) -> None:
+    """Refuse a latent size whose model and evaluation cannot fit in memory;
+    warn when they take more than a quarter of it."""
+    weights = 3 * _UNITS_BY_LATENT[architecture] * latent_dim  # encoder + decoder
+    training = 16 * weights  # float32 weights, gradients and Adam's two moments
+    evaluation = (
+        4 * 4 * registry.MAX_DECODES * latent_dim
+    )  # codes and their log-densities
+    need = training + evaluation
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return
+    gib = 2**30
+    said = (
+        f"--latent-dim {latent_dim:,} needs about {need / gib:.1f} GiB "
+        f"({training / gib:.1f} GiB to train, {evaluation / gib:.1f} GiB to evaluate) "
+        f"of the {memory / gib:.0f} GiB here"
+    )
+    if need > memory:
+        raise ValueError(
+            f"{said}. Fix: a latent size of 2 to 64 is what the course uses."
+        )
+    if need > memory / 4:
+        print(f"warning: {said}.", file=sys.stderr)
 
 
 def run_config(args: argparse.Namespace) -> tuple[dict, dict]:
@@ -162,145 +256,6 @@ def run_config(args: argparse.Namespace) -> tuple[dict, dict]:
         for o in entry.options
     }
     return {**config, **options}, options
-
-
-def _load(name: str, data_dir: str | None):
-    """load_dataset, printing its source."""
-    from gdl_vae.data import load_dataset
-
-    data = load_dataset(name, data_dir)
-    print(f"data: {data.source}")
-    return data
-
-
-def train(args: argparse.Namespace) -> int:
-    import keras
-
-    from gdl_vae import runs, training
-    from gdl_vae.data import held_out_images
-    from gdl_vae.models import build_model
-    from gdl_vae.precision import resolve_policy
-
-    config, options = run_config(args)
-    out = Path(args.out or Path("runs") / f"{args.model}-{args.dataset}-z"
-               f"{config['latent_dim']}")  # fmt: skip
-    if args.overwrite and out.exists():
-        shutil.rmtree(out)
-    runs.check_resumable(out, config)
-    history = runs.read_json(out / "history.json")
-    done = len(history.get("loss", []))
-    if done >= args.epochs and (out / "metrics.json").exists():
-        print(f"{out}: already trained for {done} epochs; nothing to do.")
-        print("Pass a larger --epochs to train further, or --overwrite to start over.")
-        return 0
-
-    data = _load(args.dataset, args.data_dir)
-    x_train = data.x_train[: args.limit] if args.limit else data.x_train
-    x_test = held_out_images(data.x_test, config["binarization"], seed=0)
-    out.mkdir(parents=True, exist_ok=True)
-    config["image_shape"] = list(x_train.shape[1:])
-    runs.write_json(out / "config.json", config)
-
-    keras.utils.set_random_seed(args.seed)
-    policy = resolve_policy(args.dtype_policy)
-    if (out / "model.keras").exists():
-        model = runs.load_model(out / "model.keras")
-        print(f"resuming {out} from epoch {done}")
-    else:
-        model = build_model(
-            args.model, config["latent_dim"], config["architecture"],
-            image_shape=tuple(config["image_shape"]),
-            learning_rate=config["learning_rate"], dtype_policy=policy,
-            seed=args.seed, **options,
-        )  # fmt: skip
-    print(
-        f"training {args.model} (latent {config['latent_dim']}, "
-        f"{config['architecture']}, {policy or 'float32'}) on {len(x_train):,} "
-        f"images for {args.epochs} epochs"
-    )
-    film = runs.training_film(model, x_test, args.seed)
-    try:
-        trained = training.train(
-            model, x_train, epochs=args.epochs, batch_size=args.batch_size,
-            binarization=config["binarization"], seed=args.seed,
-            validation_data=x_test, callbacks=[runs.Checkpoint(out, history), film],
-            initial_epoch=done, verbose=1 if sys.stdout.isatty() else 2,
-        )  # fmt: skip
-    except KeyboardInterrupt:
-        finished = len(history.get("loss", []))
-        print(f"\ninterrupted: {finished} epochs saved in {out}; rerun to resume.")
-        return 130
-
-    metrics = {
-        "model": args.model,
-        "dataset": args.dataset,
-        "data_source": data.source,
-        "n_train": len(x_train),
-        "n_test": len(x_test),
-        "binarization": config["binarization"],
-        "dtype_policy": policy or "float32",
-        "epochs": len(history.get("loss", [])),
-        "train_seconds_this_session": round(trained.seconds, 1),
-        **runs.environment(),
-    }
-    metrics.update(
-        runs.held_out_metrics(
-            model, x_test, args.iwae_k, seed=args.seed, iwae_images=args.iwae_images
-        )
-    )
-    runs.write_json(out / "metrics.json", metrics)
-    runs.write_figures(model, out, data, x_test, history)
-    film.save(out / FILM)
-    print(runs.summary(metrics))
-    print(
-        f"wrote {out}/: model.keras, history.json, metrics.json, figures and "
-        f"{FILM} (this session's epochs as a film)"
-    )
-    return 0
-
-
-def sample(args: argparse.Namespace) -> int:
-    from gdl_vae import runs
-    from gdl_vae.data import held_out_images
-
-    if args.n < 1:
-        raise ValueError(f"--n must be at least 1; got {args.n}.")
-    model, config = runs.load_run(args.run)
-    codes = None
-    if not model.has_prior:  # its stand-in prior is fitted to held-out codes
-        data = _load(config.get("dataset", "mnist"), args.data_dir)
-        binarization = config.get("binarization", "dynamic")
-        codes = model.codes(held_out_images(data.x_test, binarization, seed=0))
-    out = Path(args.out or Path(args.run) / "samples.png")
-    runs.sample_figure(model, args.n, args.seed, codes).savefig(out, dpi=100)
-    print(f"wrote {args.n} samples to {out}")
-    return 0
-
-
-def evaluate(args: argparse.Namespace) -> int:
-    from gdl_vae import runs
-    from gdl_vae.data import held_out_images
-
-    model, config = runs.load_run(args.run)
-    data = _load(config.get("dataset", "mnist"), args.data_dir)
-    x_test = held_out_images(data.x_test, config.get("binarization", "dynamic"))
-    results = runs.held_out_metrics(
-        model, x_test, args.k, seed=args.seed, iwae_images=args.iwae_images
-    )
-    metrics_path = Path(args.run) / "metrics.json"
-    metrics = runs.read_json(metrics_path)
-    merged = {
-        key: {**metrics.get(key, {}), **results.pop(key)}
-        for key in ("iwae", "iwae_images")
-        if key in results
-    }
-    metrics.update(results, n_test=len(x_test), data_source=data.source)
-    metrics.update(merged)
-    runs.write_json(metrics_path, metrics)
-    for key in merged:  # print this call's bound only
-        metrics[key] = {str(args.k): merged[key][str(args.k)]}
-    print(runs.summary(metrics))
-    return 0
 
 
 if __name__ == "__main__":

@@ -188,6 +188,15 @@ class Reference:
         """fd, precision, recall, recognised (share the judge calls a digit) and
         class_shares (of the judge's predictions) for samples, as many as the
         reference has images for comparable numbers."""
+        from gdl_vae.data.checks import check_images  # TensorFlow, as the judge
+
+        check_images(samples, name="samples")
+        if len(samples) <= self.k:
+            raise ValueError(
+                f"samples holds {len(samples)} images; precision and recall need "
+                f"more than k = {self.k} (each image's {self.k} nearest neighbours). "
+                f"Fix: pass as many images as the reference has ({len(self)})."
+            )
         features = self.judge.features(samples)
         precision = _inside_any_ball(features, self.manifold, self.radii).mean()
         recall = _inside_any_ball(

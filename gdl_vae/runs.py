@@ -1,19 +1,14 @@
-"""A run folder: everything about one trained model, written as training goes.
+"""A run folder's model and figures: the TensorFlow side of run_folder.py.
 
-config.json   how the model was made (the options that define the run)
-model.keras   weights and optimizer state, saved after every epoch
-history.json  the loss terms per epoch
-metrics.json  held-out figures, the data's source, the machine and versions
-*.png         the figures
-
-The functions below write and summarise those files for `gdl-vae train`,
-`sample` and `evaluate`.
+`gdl-vae train`, `sample` and `evaluate` use these: the callback that commits a
+checkpoint after every epoch, loading a run, its held-out figures and summary.
+The folder's layout and its rules (one checkpoint committed as a unit, results
+of one model, a lock) are in run_folder.py.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import platform
 from pathlib import Path
@@ -21,69 +16,69 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gdl_vae import plotting
-from gdl_vae.models import load_model
+from gdl_vae import checkpoints, plotting, run_folder
+from gdl_vae.models import LatentModel, load_model
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically: a crash leaves the old file or the new, never half."""
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(data, indent=2) + "\n")
-    partial.replace(path)
-
-
-def read_json(path: Path) -> dict:
-    """The JSON object in path, or {} when there is no such file."""
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def check_resumable(out: Path, config: dict) -> None:
-    """Raise ValueError when out holds a run made with other options.
-
-    Options that one of the two configs lacks (added to the kit since) are not
-    compared.
-    """
-    previous = read_json(out / "config.json")
-    changed = {
-        k: (previous[k], v)
-        for k, v in config.items()
-        if k in previous and previous[k] != v
-    }
-    if changed:
-        what = ", ".join(
-            f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()
-        )
+def load_checkpoint(path: Path) -> keras.Model:
+    """The model in a checkpoint, or a ValueError that calls a damaged file damaged
+    and a file of another kind not the kit's."""
+    try:
+        model = load_model(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ValueError(
-            f"{out} holds a run made with other options ({what}). Fix: choose "
-            "another --out, or add --overwrite to start this one again."
+            f"{path} is damaged or not a gdl_vae model ({type(error).__name__}"
+            f"{': ' + first[:200] if first else ''}). Fix: train the run again "
+            "(--overwrite moves this one aside)."
+        ) from None
+    if not isinstance(model, LatentModel):
+        raise ValueError(
+            f"{path} holds a {type(model).__name__}, not a gdl_vae model; `sample` "
+            "and `evaluate` need a folder that `gdl-vae train` wrote. Fix: give that "
+            "folder."
         )
+    return model
 
 
 def load_run(run: str | os.PathLike) -> tuple[keras.Model, dict]:
-    """The model and config.json of a run folder."""
+    """The model of a run folder (its checkpoint) and the config it was trained with."""
     path = Path(run)
-    if not (path / "model.keras").exists():
-        raise FileNotFoundError(
-            f"{path} holds no model.keras. Fix: give the folder that `gdl-vae train` "
+    if not path.is_dir():
+        raise ValueError(
+            f"{path} is not a folder. Fix: give the folder that `gdl-vae train` "
             "wrote (its --out)."
         )
-    return load_model(path / "model.keras"), read_json(path / "config.json")
+    checkpoint = path / run_folder.CHECKPOINT
+    if not checkpoint.exists():
+        raise ValueError(
+            f"{path} holds no {run_folder.CHECKPOINT}. Fix: give the folder that "
+            "`gdl-vae train` wrote (its --out)."
+        )
+    try:
+        state = checkpoints.read_state(checkpoint)  # checks every byte first
+    except ValueError as error:
+        raise ValueError(
+            f"{error}. Fix: run the `gdl-vae train` command that made it again: it "
+            f"resumes from {run_folder.PREVIOUS} where that is sound."
+        ) from None
+    config = state.get("config") or run_folder.read_json(path / "config.json")
+    return load_checkpoint(checkpoint), {**config, "epochs": state.get("epoch")}
 
 
 class Checkpoint(keras.callbacks.Callback):
-    """Save the model (with optimizer state) and the history after every epoch."""
+    """Commit the model, its optimizer state, the history and the epoch after
+    every epoch, as one checkpoint (run_folder.commit)."""
 
-    def __init__(self, out: Path, history: dict):
+    def __init__(self, out: Path, history: dict, config: dict):
         super().__init__()
-        self.out, self.history = out, history
+        self.out, self.history, self.config = out, history, config
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        partial = self.out / "model.part.keras"
-        self.model.save(partial)
-        partial.replace(self.out / "model.keras")
-        write_json(self.out / "history.json", self.history)
+        state = {"epoch": epoch + 1, "history": self.history, "config": self.config}
+        checkpoints.commit(self.out, self.model.save, state)
 
 
 def environment() -> dict:

@@ -1,7 +1,7 @@
 """One training loop for every caller: the command line, the sweep, the benchmarks.
 
 `train` takes a built, compiled model (build it after keras.utils.set_random_seed
-for reproducible weights), feeds it the images through `make_dataset`, and
+for reproducible weights), feeds it the images through `EpochData`, and
 stops after a number of epochs, a number of images seen, or a wall-clock
 budget. It returns the model with its history and its clock's figures.
 """
@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from gdl_vae.callbacks import EpochClock
-from gdl_vae.data.pipeline import make_dataset
+from gdl_vae.data.pipeline import EpochData
 
 MAX_EPOCHS = 100_000  # the epoch limit when only a time budget stops training
 
@@ -68,7 +68,7 @@ def train(
             images (a budget that does not grow with the training set's size).
         budget_s: stop at the first step past this many seconds of wall time
             (alone, or as a limit on epochs or images_seen).
-        batch_size, binarization, seed: the pipeline (make_dataset).
+        batch_size, binarization, seed: the pipeline (EpochData).
         validation_data: held-out images, evaluated after every epoch.
         callbacks: more Keras callbacks (a checkpoint, KL warm-up, ...).
         initial_epoch: the epoch to resume from.
@@ -80,14 +80,16 @@ def train(
         raise ValueError("give epochs, images_seen or budget_s: when to stop.")
     if images_seen is not None:
         epochs = epochs_for(images_seen, len(x_train))
-    pipeline = make_dataset(x_train, batch_size, binarization, seed=seed)
+    # Epoch e's order and pixels come from (seed, e): a run resumed at
+    # initial_epoch sees what the uninterrupted run saw, batch for batch.
+    data = EpochData(x_train, batch_size, binarization, seed, initial_epoch)
     clock = EpochClock(len(x_train), batch_size, budget_s)
     history = model.fit(
-        pipeline,
+        data.dataset,
         epochs=MAX_EPOCHS if epochs is None else epochs,
         initial_epoch=initial_epoch,
         validation_data=validation_data,
-        callbacks=[clock, *callbacks],
+        callbacks=[data, clock, *callbacks],
         shuffle=False,  # the pipeline shuffles
         verbose=verbose,
     ).history

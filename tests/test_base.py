@@ -101,3 +101,28 @@ def test_batched_applies_a_function_in_slices_and_joins_tuples():
     np.testing.assert_array_equal(one, x * 2)
     pair = batched(lambda part: (part, -part), x, batch_size=4)
     np.testing.assert_array_equal(pair[1], -x)
+
+
+ENTRY_POINTS = {
+    "fit": lambda model, x: model.fit(x, epochs=1, verbose=0),
+    "encode": lambda model, x: model.encode(x),
+    "codes": lambda model, x: model.codes(x),
+    "elbo": lambda model, x: model.elbo(x),
+    "iwae_bound": lambda model, x: model.iwae_bound(x, k=2),
+}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize(
+    "make, said",
+    [
+        (lambda x: x[:0], r"x holds no images \(shape \(0, 28, 28, 1\)\)\. Fix: pass"),
+        (lambda x: list(x[:3]), r"got a Python list of 3\. Fix: x = np\.stack\(x\)"),
+        (lambda x: x[0], r"got shape \(28, 28, 1\)\. Fix: add a batch axis: x\[None\]"),
+    ],
+    ids=["empty", "list", "one image"],
+)
+def test_every_entry_point_refuses_bad_images_alike(entry, make, said, binary):
+    vae = gdl_vae.build_vae(2, "dense")
+    with pytest.raises(ValueError, match=said):
+        ENTRY_POINTS[entry](vae, make(binary[0][:8]))

@@ -86,6 +86,38 @@ def test_named_directory_comes_first_and_is_reported(tmp_path):
     assert str(tmp_path) in ds.source and len(ds.x_train) == 60000
 
 
+def test_a_named_folder_with_some_of_the_files_is_an_error(tmp_path):
+    for name in specs.IDX_FILES[:2]:
+        shutil.copy(SHIPPED / name, tmp_path / name)
+    with pytest.raises(ValueError, match="needs all four files") as error:
+        gdl_vae.load_dataset("mnist", data_dir=tmp_path)
+    for name in specs.IDX_FILES[2:]:
+        assert name in str(error.value)
+
+
+def test_epoch_data_depends_on_the_seed_and_the_epoch_alone(mnist):
+    x = mnist.x_train[:300]
+
+    def epoch(data, e):
+        data.on_epoch_begin(e)
+        return np.concatenate(list(data.dataset.as_numpy_iterator()))
+
+    data = gdl_vae.data.EpochData(x, 64, "dynamic", seed=4)
+    first, second = epoch(data, 0), epoch(data, 1)
+    assert data.steps == 5 and first.shape == x.shape
+    assert not np.array_equal(first, second)  # a new order and new pixels
+    fresh = gdl_vae.data.EpochData(x, 64, "dynamic", seed=4, first_epoch=1)
+    np.testing.assert_array_equal(epoch(fresh, 1), second)  # as if resumed
+    np.testing.assert_array_equal(epoch(data, 0), first)
+    other = gdl_vae.data.EpochData(x, 64, "dynamic", seed=5)
+    assert not np.array_equal(epoch(other, 0), first)
+    # every image once per epoch: the pixel sums are a permutation of x's
+    grey = gdl_vae.data.EpochData(x, 64, None, seed=4)
+    np.testing.assert_allclose(
+        np.sort(epoch(grey, 3).sum(axis=(1, 2, 3))), np.sort(x.sum(axis=(1, 2, 3)))
+    )
+
+
 def test_without_the_files_offline_fails_fast_and_says_where_to_put_them(
     offline, monkeypatch, tmp_path
 ):

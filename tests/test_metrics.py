@@ -96,3 +96,14 @@ def test_the_instruments_are_calibrated_on_real_and_spoilt_digits(reference, mni
         score = reference.score(images)
         assert score["fd"] > 10 * real["fd"], name
         assert score["precision"] < 0.2 and score["recall"] < 0.2, name
+
+
+def test_score_speaks_of_images_not_features(reference, mnist):
+    with pytest.raises(ValueError, match=r"samples holds 1 images; precision"):
+        reference.score(mnist.x_test[:1])
+    with pytest.raises(ValueError, match=r"samples holds no images"):
+        reference.score(mnist.x_test[:0])
+    with pytest.raises(ValueError, match=r"got a Python list of 5"):
+        reference.score(list(mnist.x_test[:5]))
+    with pytest.raises(ValueError, match=r"Fix: add a batch axis: samples\[None\]"):
+        reference.score(mnist.x_test[0])

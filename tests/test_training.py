@@ -16,7 +16,8 @@ def test_train_takes_the_same_steps_as_fit_on_the_same_pipeline(mnist):
 
     keras.utils.set_random_seed(0)
     by_fit = gdl_vae.build_vae(2, "dense", seed=0)
-    by_fit.fit(gdl_vae.make_dataset(x, 128, "dynamic", seed=0), epochs=2, verbose=0)
+    data = gdl_vae.data.EpochData(x, 128, "dynamic", seed=0)
+    by_fit.fit(data.dataset, epochs=2, callbacks=[data], verbose=0)
     keras.utils.set_random_seed(0)
     trained = train(gdl_vae.build_vae(2, "dense", seed=0), x, epochs=2, seed=0)
     for a, b in zip(weights(by_fit), weights(trained.model), strict=True):

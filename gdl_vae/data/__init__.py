@@ -20,6 +20,7 @@ _EXPORTS = {
     "binarize": "gdl_vae.data.pipeline",
     "held_out_images": "gdl_vae.data.pipeline",
     "make_dataset": "gdl_vae.data.pipeline",
+    "EpochData": "gdl_vae.data.pipeline",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -19,6 +19,11 @@ def check_images(
     """
     if tf.is_tensor(x) and not hasattr(x, "numpy"):
         return
+    if isinstance(x, (list, tuple)):
+        raise ValueError(
+            f"{name} must be a NumPy array of images; got a Python "
+            f"{type(x).__name__} of {len(x)}. Fix: {name} = np.stack({name})."
+        )
     arr = np.asarray(x)
     shape = tuple(image_shape) if image_shape is not None else None
     if arr.ndim != 4 or (shape is not None and arr.shape[1:] != shape):
@@ -38,6 +43,10 @@ def check_images(
         raise ValueError(
             f"{name} must be a batch of images of shape {want}; got shape "
             f"{arr.shape}. Fix: {fix}."
+        )
+    if len(arr) == 0:
+        raise ValueError(
+            f"{name} holds no images (shape {arr.shape}). Fix: pass at least one."
         )
     if not np.issubdtype(arr.dtype, np.floating):
         hint = " (pixels 0..255)" if arr.dtype == np.uint8 else ""

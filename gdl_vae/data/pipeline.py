@@ -7,6 +7,7 @@ every pixel, new each time), "static" (a threshold at 0.5, once), or None
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -86,3 +87,64 @@ def make_dataset(
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+class EpochData(keras.callbacks.Callback):
+    """Training batches whose order and pixels depend on (seed, epoch) alone.
+
+    `dataset` serves one epoch each time it is iterated, drawn for the epoch
+    this callback last saw begin; pass both to fit(). A run resumed at epoch e
+    then sees what the uninterrupted run saw there, batch for batch, whatever
+    number of passes Keras makes over the data. Stateless keys: (seed, even)
+    for an epoch's order, (seed, odd) for each batch's binary pixels, so no two
+    draws share a key.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        batch_size: int = 128,
+        binarization: str | None = None,
+        seed: int | None = 0,
+        first_epoch: int = 0,
+    ):
+        super().__init__()
+        check_images(x, image_shape=None)
+        _check_binarization(binarization)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
+        if seed is None:  # a fresh draw for this run
+            seed = int(np.random.SeedSequence().entropy % 2**62)
+        if binarization == "static":
+            x = binarize(x, "static")
+        self.epoch = tf.Variable(first_epoch, dtype=tf.int64, trainable=False)
+        images, n, dynamic = tf.constant(x), len(x), binarization == "dynamic"
+        seed = tf.constant(seed, tf.int64)
+
+        def one_epoch(_):
+            e = self.epoch.read_value()
+            key = tf.stack([seed, 2 * e])
+            order = tf.argsort(tf.random.stateless_uniform([n], seed=key))
+            batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+            return batches.enumerate().map(
+                lambda i, idx: pixels(tf.gather(images, idx), e, i),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+
+        def pixels(batch, e, i):
+            if not dynamic:
+                return batch
+            key = tf.stack([seed, 2 * (e * 2**20 + i) + 1])
+            noise = tf.random.stateless_uniform(tf.shape(batch), seed=key)
+            return tf.cast(noise < batch, batch.dtype)
+
+        self.steps = -(-n // batch_size)
+        self.dataset = (
+            tf.data.Dataset.from_tensors(0)
+            .flat_map(one_epoch)
+            .apply(tf.data.experimental.assert_cardinality(self.steps))
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch.assign(epoch)

@@ -86,7 +86,7 @@ def load_dataset(
     places.append((cache, "the Keras cache"))
 
     for directory, where in places:
-        found = _load_full(spec, directory, where)
+        found = _load_full(spec, directory, where, user_named=directory == user_dir)
         if found is not None:
             return found
     found = _download_full(spec, cache)
@@ -110,7 +110,11 @@ def _folders(spec: DatasetSpec, directory: Path) -> list[Path]:
     return [directory / sub for sub in spec.folders] + [directory]
 
 
-def _load_full(spec: DatasetSpec, directory: Path, where: str) -> Dataset | None:
+def _load_full(
+    spec: DatasetSpec, directory: Path, where: str, user_named: bool = False
+) -> Dataset | None:
+    """The dataset from directory (or its spec's subfolders), None when absent.
+    A folder the user named that holds only some of the files is an error."""
     for folder in _folders(spec, directory):
         npz = folder / spec.npz if spec.npz else None
         if npz is not None and npz.is_file():
@@ -118,9 +122,17 @@ def _load_full(spec: DatasetSpec, directory: Path, where: str) -> Dataset | None
             with np.load(npz) as f:
                 arrays = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
             return _dataset(spec, *arrays, where=f"{where} ({_shown(npz)})")
-        if all((folder / f).is_file() for f in IDX_FILES):
+        present = [f for f in IDX_FILES if (folder / f).is_file()]
+        if len(present) == len(IDX_FILES):
             arrays = [read_idx(folder / f, spec.name) for f in IDX_FILES]
             return _dataset(spec, *arrays, where=f"{where} ({_shown(folder)})")
+        if present and user_named:
+            missing = [f for f in IDX_FILES if f not in present]
+            raise ValueError(
+                f"{folder} holds {', '.join(present)} but not {', '.join(missing)}: "
+                f"{spec.title} needs all four files. Fix: copy the missing ones "
+                "there, or leave data_dir unset to use the kit's copy."
+            )
     return None
 
 

@@ -12,6 +12,7 @@ from keras import ops
 from gdl_vae.data.specs import IMAGE_SHAPE
 from gdl_vae.models.autoencoder import Autoencoder
 from gdl_vae.models.base import batch_images, compile_with_adam
+from gdl_vae.models.checks import acai_options
 from gdl_vae.models.networks import build_critic, build_decoder, build_encoder
 
 
@@ -56,13 +57,7 @@ class ACAI(Autoencoder):
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
-        if not adversarial_weight >= 0:
-            raise ValueError(
-                f"adversarial_weight must be >= 0; got {adversarial_weight} (the "
-                "paper's lambda is 0.5; 0 is a plain autoencoder)."
-            )
-        if not 0 <= gamma <= 1:
-            raise ValueError(f"gamma must be in [0, 1]; got {gamma} (paper: 0.2).")
+        acai_options(adversarial_weight, gamma)
         self.critic = critic
         self.adversarial_weight = adversarial_weight
         self.gamma = gamma

@@ -33,6 +33,7 @@ from keras import ops
 from gdl_vae.callbacks import StopOnNaN
 from gdl_vae.data.checks import check_images
 from gdl_vae.latent import matched_gaussian
+from gdl_vae.models.checks import count as check_count
 
 tfd = tfp.distributions
 BATCH = 1000  # images per forward pass in encode / decode / reconstruct
@@ -82,8 +83,10 @@ def batch_images(data):
 
 
 def _check_fit_input(x, image_shape, name: str) -> None:
-    if isinstance(x, (tuple, list)) and x:
+    if isinstance(x, tuple) and x:  # (images, targets)
         x = x[0]
+    if isinstance(x, list):
+        check_images(x, image_shape, name)  # refuses it, saying what to pass
     if isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
         check_images(x, image_shape, name)
 
@@ -253,10 +256,3 @@ class LatentModel(keras.Model):
         encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
         decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
         return cls(encoder, decoder, **config)
-
-
-def check_count(value, name: str = "n", fix: str = "") -> int:
-    """value as an int, or a ValueError unless it is a whole number >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.{fix}")
-    return int(value)

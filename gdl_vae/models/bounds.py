@@ -23,9 +23,9 @@ from keras import ops
 
 from gdl_vae.data.checks import check_images
 from gdl_vae.models.base import batched, check_count
+from gdl_vae.models.registry import MAX_DECODES
 
 tfd = tfp.distributions
-MAX_DECODES = 4096  # decoder passes per traced call: bounds memory for any k
 
 
 def _check_count(value, name: str) -> int:

@@ -19,9 +19,15 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gdl_vae.models import checks
+from gdl_vae.models.checks import PRIORS
+
 ARCHITECTURES = ("conv", "dense", "linear")
 # What the command line passes when neither the user nor the model says more.
 COMMON_DEFAULTS = {"latent_dim": 2, "architecture": "conv", "learning_rate": 1e-3}
+# Decoder passes per traced call of the likelihood bounds (bounds.py): bounds
+# their memory for any k; the command line's memory estimate reads it too.
+MAX_DECODES = 4096
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Option:
     type: type
     default: object
     help: str
+    choices: tuple = ()  # the values it may take, when they are few
 
     @property
     def flag(self) -> str:
@@ -47,6 +54,8 @@ class ModelEntry:
     help: str
     options: tuple[Option, ...] = ()
     defaults: dict = field(default_factory=dict)  # overrides of COMMON_DEFAULTS
+    # Checks the options (by keyword) without TensorFlow: models/checks.py.
+    check: Callable | None = None
 
     def default(self, key: str):
         """This model's default for a common argument (latent_dim, ...)."""
@@ -68,6 +77,7 @@ def register(
     builder: str | Callable,
     help: str,
     options: tuple[Option, ...] = (),
+    check: Callable | None = None,
     **defaults,
 ) -> ModelEntry:
     """Add a model under `name` (replacing one of that name); returns its entry."""
@@ -77,7 +87,9 @@ def register(
             f"defaults may set {', '.join(COMMON_DEFAULTS)}; got {sorted(unknown)}. "
             "A model's own arguments are options."
         )
-    MODELS[name] = ModelEntry(name, builder, help, tuple(options), dict(defaults))
+    MODELS[name] = ModelEntry(
+        name, builder, help, tuple(options), dict(defaults), check
+    )
     return MODELS[name]
 
 
@@ -96,9 +108,10 @@ register(
     "gdl_vae.models.vae:build_vae",
     "variational autoencoder: reconstruction + beta * KL(q(z|x) || p(z)), or the "
     "IWAE bound with --k; prior N(0, I) or the VampPrior",
+    check=checks.vae_options,
     options=(
         Option("beta", float, 1.0, "weight of the KL term (1: the ELBO)"),
-        Option("prior", str, "normal", "the prior: normal (N(0, I)) or vamp"),
+        Option("prior", str, "normal", "the prior: N(0, I) or the VampPrior", PRIORS),
         Option("n_pseudo_inputs", int, 500, "the VampPrior's pseudo-inputs"),
         Option(
             "k",
@@ -126,6 +139,7 @@ register(
     "gdl_vae.models.acai:build_acai",
     "autoencoder whose decoded mixes of codes must fool a critic (Berthelot "
     "et al. 2019)",
+    check=checks.acai_options,
     options=(
         Option("adversarial_weight", float, 0.5, "ACAI's lambda"),
         Option("gamma", float, 0.2, "ACAI's real-image blend weight"),

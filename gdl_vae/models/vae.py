@@ -27,14 +27,13 @@ from gdl_vae.models.base import (
     check_count,
     compile_with_adam,
 )
+from gdl_vae.models.checks import vae_options
 from gdl_vae.models.layers import Sampling
 from gdl_vae.models.networks import build_decoder, build_encoder
 
 tfd = tfp.distributions
 
 
-KL_TERMS = ("both", "mean", "variance")
-PRIORS = ("normal", "vamp")
 # The pseudo-inputs start as faint grey images (pixels about 0.05) and are
 # clipped to [0, 1], the range of a pixel, as Tomczak & Welling's hardtanh does;
 # inside that range the clip passes gradients through unchanged.
@@ -94,26 +93,8 @@ class VAE(LatentModel):
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
-        if prior not in PRIORS:
-            raise ValueError(f"prior must be one of {PRIORS}; got {prior!r}.")
-        k = check_count(k, "k", " Fix: k=1 trains on the ELBO, k=5 or 50 on IWAE.")
-        n_pseudo_inputs = check_count(n_pseudo_inputs, "n_pseudo_inputs")
-        if kl_term != "both" and (prior != "normal" or k > 1):
-            raise ValueError(
-                f"kl_term={kl_term!r} splits the KL to N(0, I); it needs "
-                "prior='normal' and k=1."
-            )
-        if dreg and (prior != "normal" or k == 1):
-            raise ValueError(
-                "dreg=True needs k > 1 and prior='normal': it is a gradient of the "
-                f"importance-weighted bound; got k={k}, prior={prior!r}."
-            )
-        if kl_term not in KL_TERMS:
-            raise ValueError(f"kl_term must be one of {KL_TERMS}; got {kl_term!r}.")
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0; got {beta}. beta=1 is the ELBO.")
-        if fixed_scale is not None and not fixed_scale > 0:
-            raise ValueError(f"fixed_scale must be > 0 or None; got {fixed_scale}.")
+        vae_options(beta, prior, n_pseudo_inputs, k, dreg, kl_term, fixed_scale)
+        k, n_pseudo_inputs = int(k), int(n_pseudo_inputs)
         if self.reconstruction != "bernoulli":
             raise ValueError(
                 "a VAE's likelihood is Bernoulli (its bounds are in nats); got "
