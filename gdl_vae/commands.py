@@ -190,10 +190,10 @@ def _finish(
     )
     run_folder.write_json(out / "history.json", history)
     runs.write_figures(model, out, data, x_test, history)
-    written = "model.keras, history.json, metrics.json and figures"
+    written = "model.keras, history.json, metrics.json, figures"
     if film.frames:
         film.save(out / FILM)
-        written += f" and {FILM} (this session's epochs as a film)"
+        written += f", {FILM} (this session's epochs as a film)"
     run_folder.write_json(out / "metrics.json", metrics)
     print(runs.summary(metrics))
     print(f"wrote {out}/: {written}")

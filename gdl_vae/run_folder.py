@@ -24,6 +24,7 @@ import datetime
 import fnmatch
 import json
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -42,7 +43,7 @@ RESULTS = (
     "metrics.json",
 )
 KIT_FILES = ("config.json", CHECKPOINT, PREVIOUS, DAMAGED, *RESULTS)
-KIT_PATTERNS = ("*.part-*", "samples-*.png")  # temporary files, `sample`'s images
+KIT_PATTERNS = ("samples-*.png",)  # what `sample` writes
 
 
 def partial(path: Path) -> Path:
@@ -101,7 +102,14 @@ _reached: dict[str, int] = {}
 
 
 def is_kit_file(name: str) -> bool:
+    """Whether the kit writes files of this name (a temporary one included)."""
+    part = _PARTIAL.fullmatch(name)
+    if part:
+        name = part[1] + (part[2] or "")
     return name in KIT_FILES or any(fnmatch.fnmatch(name, p) for p in KIT_PATTERNS)
+
+
+_PARTIAL = re.compile(r"(.+)\.part-\d+(\.[^.]+)?")  # partial()'s names
 
 
 def foreign_entries(folder: Path) -> list[str]:
@@ -161,7 +169,8 @@ def clear_results(out: Path) -> None:
 def remove_partials(out: Path) -> None:
     """Temporary files left by a process that died (call while holding the lock)."""
     for entry in out.glob("*.part-*"):
-        entry.unlink(missing_ok=True)
+        if _PARTIAL.fullmatch(entry.name) and is_kit_file(entry.name):
+            entry.unlink(missing_ok=True)
 
 
 # The lock.

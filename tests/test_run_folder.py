@@ -26,6 +26,8 @@ def test_the_kit_knows_its_own_files(tmp_path):
         "samples-n4-seed1.png",
     ):
         assert run_folder.is_kit_file(name), name
+    for name in ("thesis.part-3.tex", "notes.part-1"):
+        assert not run_folder.is_kit_file(name), name
     (tmp_path / "model.keras").write_text("")
     (tmp_path / "notes.md").write_text("")
     (tmp_path / "figures").mkdir()
