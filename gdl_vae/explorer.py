@@ -250,12 +250,17 @@ class LatentExplorer:
             "map": map_view, "view": digit_view, "status": status,
         }  # fmt: skip
         following = [False]  # sliders being set to the point: no echo
+        # What follow() set each slider to since the user last moved one. The
+        # front end snaps a slider set from here to its step and may send that
+        # back, even after the mouse has moved on: such an echo is no move.
+        sent: list[list[float]] = [[], []]
 
         def follow() -> None:
             """Sliders to the point the mouse set."""
             following[0] = True
-            for slider, value in zip(sliders, self.point, strict=True):
+            for slider, value, values in zip(sliders, self.point, sent, strict=True):
                 slider.value = float(value)
+                values.append(float(value))
             following[0] = False
 
         def refresh() -> None:
@@ -266,10 +271,18 @@ class LatentExplorer:
                              for k in sorted(self.ends))  # fmt: skip
             status.value = f"z = ({z})" + (f"; {ends}" if ends else "")
 
-        def on_slide(_change) -> None:
-            if not following[0]:
-                self.move_to([s.value for s in sliders])
-                refresh()
+        def on_slide(change) -> None:
+            if following[0]:
+                return
+            i = sliders.index(change["owner"])
+            # Snapping moves a value by half a step at most; a key press, a step.
+            if any(abs(change["new"] - v) < 0.6 * sliders[i].step for v in sent[i]):
+                return  # an echo of what follow() set
+            sent[0].clear(), sent[1].clear()
+            z = [float(c) for c in self.point]  # the other slider may hold an echo
+            z[i] = change["new"]
+            self.move_to(z)
+            refresh()
 
         def on_mode(change) -> None:
             self.mode = change["new"]

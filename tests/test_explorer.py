@@ -156,6 +156,25 @@ def test_the_map_widget_answers_the_mouse(explorer):
     parts["mode"].value = "point"
 
 
+def test_a_late_echo_of_the_sliders_does_not_move_the_point_back(explorer):
+    """The front end snaps a slider set from the kernel to its step and may send
+    that back after the mouse has moved on; a key press still moves the point."""
+    pytest.importorskip("anywidget", reason="anywidget is not installed")
+    explorer.mode, explorer.ends = "point", {}
+    explorer.widget()
+    parts = explorer.widgets
+    z0, step = parts["sliders"][0], parts["sliders"][0].step
+    parts["map"].hover = [0.2, 0.5]
+    left = z0.value
+    parts["map"].hover = [0.8, 0.5]
+    right = explorer.point.copy()
+    z0.value = left + 0.4 * step  # the snapped echo of the first position
+    np.testing.assert_allclose(explorer.point, right)
+    z0.value = right[0] + step  # the user presses the right arrow
+    assert explorer.point[0] == pytest.approx(right[0] + step)
+    assert explorer.point[1] == pytest.approx(right[1])
+
+
 def test_without_anywidget_the_map_is_a_picture(explorer, monkeypatch):
     pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
     import ipywidgets
