@@ -97,52 +97,50 @@ def resume_and_compare(out: Path, reference: Path) -> None:
     assert history(out) == history(reference)  # exactly, loss for loss
 
 
-@pytest.mark.parametrize(
-    "point, dies_after",
-    [
-        ("checkpoint-written:2", 1),  # the new file written, not committed
-        ("previous-kept:2", 1),  # the old one copied aside, not replaced
-        ("committed:2", 2),  # the new one in place
+def test_kill_9_at_each_point_of_a_commit(tmp_path, reference):
+    """One folder, killed at each point in turn: each run resumes from what the
+    last one left, and the last resume ends where the uninterrupted run did."""
+    out = tmp_path / "run"
+    for point, epoch in [
+        ("checkpoint-written:2", 1),  # epoch 2's file written, not committed
+        ("previous-kept:1", 1),  # epoch 2's: the old one copied aside, not replaced
+        ("committed:1", 2),  # epoch 2's in place
         ("finishing:1", EPOCHS),  # trained, results not written
-    ],
-)
-def test_kill_9_at_each_point_of_a_commit(point, dies_after, tmp_path, reference):
-    out = tmp_path / "run"
-    process = child(out, failpoint=point)
-    output, _ = process.communicate(timeout=300)
-    assert process.returncode == -signal.SIGKILL, output
-    assert assert_consistent(out, killed=True) == dies_after
+    ]:
+        process = child(out, failpoint=point)
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == -signal.SIGKILL, (point, output)
+        assert assert_consistent(out, killed=True) == epoch, point
     resume_and_compare(out, reference)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_kill_9_at_a_random_time(seed, tmp_path, reference):
+def test_kill_9_at_random_times(tmp_path, reference):
     out = tmp_path / "run"
-    process = child(out)
-    deadline = time.time() + 120
-    while time.time() < deadline:  # until training has begun
-        line = process.stdout.readline()
-        if not line or line.startswith("Epoch 1/"):
-            break
-    time.sleep(random.Random(seed).uniform(0.0, 2.5))
-    process.kill()
-    process.communicate(timeout=60)
-    assert_consistent(out, killed=True)
+    for seed in (1, 2, 3):
+        process = child(out)
+        deadline = time.time() + 120
+        while time.time() < deadline:  # until training has begun
+            line = process.stdout.readline()
+            if not line or line.startswith("Epoch "):
+                break
+        time.sleep(random.Random(seed).uniform(0.0, 2.5))
+        process.kill()
+        process.communicate(timeout=60)
+        assert_consistent(out, killed=True)
     resume_and_compare(out, reference)
 
 
-@pytest.mark.parametrize("point", ["checkpoint-written:2:INT", "finishing:1:INT"])
-def test_ctrl_c_during_a_save_or_the_bounds(point, tmp_path, reference):
+def test_ctrl_c_during_a_save_and_during_the_bounds(tmp_path, reference):
     out = tmp_path / "run"
-    process = child(out, failpoint=point)
-    output, _ = process.communicate(timeout=300)
-    assert process.returncode == 130, output
-    saved = assert_consistent(out)
-    assert saved == (1 if point.startswith("checkpoint") else EPOCHS)
-    what = "finish" if saved == EPOCHS else "resume"
-    assert f"interrupted: {saved} epochs saved in {out / 'model.keras'}" in output
-    assert f"run the same command again to {what}" in output
-    assert "Traceback" not in output
+    for point, saved in [("checkpoint-written:2:INT", 1), ("finishing:1:INT", EPOCHS)]:
+        process = child(out, failpoint=point)
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 130, output
+        assert assert_consistent(out) == saved
+        what = "finish" if saved == EPOCHS else "resume"
+        assert f"interrupted: {saved} epochs saved in {out / 'model.keras'}" in output
+        assert f"run the same command again to {what}" in output
+        assert "Traceback" not in output
     resume_and_compare(out, reference)
 
 
