@@ -21,7 +21,6 @@ from gdl_vae.data.specs import DATASETS
 from gdl_vae.models import checks, registry
 
 IWAE_IMAGES = 2_000  # held-out images for the bound after training: k times costlier
-FILM = "training.gif"  # what `train` writes beside the figures
 BINARIZATION_CHOICES = {"dynamic": "dynamic", "static": "static", "none": None}
 # Options that define a run, besides the model's own: resuming with different
 # values would mix two runs.

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from gdl_vae import checkpoints, run_folder
-from gdl_vae.cli import FILM, run_config
+from gdl_vae.cli import run_config
 
 
 def _load(name: str, data_dir: str | None):
@@ -192,8 +192,8 @@ def _finish(
     runs.write_figures(model, out, data, x_test, history)
     written = "model.keras, history.json, metrics.json, figures"
     if film.frames:
-        film.save(out / FILM)
-        written += f", {FILM} (this session's epochs as a film)"
+        film.save(out / run_folder.FILM)
+        written += f", {run_folder.FILM} (this session's epochs as a film)"
     run_folder.write_json(out / "metrics.json", metrics)
     print(runs.summary(metrics))
     print(f"wrote {out}/: {written}")

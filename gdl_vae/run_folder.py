@@ -32,6 +32,7 @@ CHECKPOINT = "model.keras"
 PREVIOUS = "model.previous.keras"
 DAMAGED = "model.damaged.keras"
 STATE = "gdl_vae/state.json"  # the checkpoint's records, inside model.keras
+FILM = "training.gif"  # the session's epochs as a film, beside the figures
 # Written when a run finishes, from its checkpoint; metrics.json is written last.
 RESULTS = (
     "history.json",
@@ -39,7 +40,7 @@ RESULTS = (
     "samples.png",
     "latent.png",
     "losses.png",
-    "training.gif",
+    FILM,
     "metrics.json",
 )
 KIT_FILES = ("config.json", CHECKPOINT, PREVIOUS, DAMAGED, *RESULTS)
