@@ -22,6 +22,7 @@ pytorch_example:  pytorch/examples vae/main.py: MLP 784-400-20 and 20-400-784
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,21 +209,31 @@ def _keras_example_logits(seed=None, **options):
     return _compiled(model, 1e-3, **options)
 
 
-def _gdl_vae(latent_dim: int, architecture: str, **model_options):
-    def build(seed=None, dtype_policy=None, **options):
-        model = gdl_vae.build_vae(
-            latent_dim,
-            architecture,
-            dtype_policy=dtype_policy,
-            seed=seed,
-            **model_options,
-        )
-        if not options:
-            return model
-        options.setdefault("steps_per_execution", gdl_vae.models.STEPS_PER_EXECUTION)
-        return _compiled(model, 1e-3, **options)
+def gdl_vae_recipe(name: str, *args, lr_decay: float | None = None, **options):
+    """A recipe of the kit's own, `gdl_vae.build_vae(*args, **options)`, batch
+    128; its source is that call, written from the arguments themselves."""
+    said = [*map(_literal, args), *(f"{k}={_literal(v)}" for k, v in options.items())]
+    default = gdl_vae.models.VAEConfig.default("latent_dim")
+    latent_dim = args[0] if args else options.get("latent_dim", default)
 
-    return build
+    def build(seed=None, dtype_policy=None, **compile_options):
+        model = gdl_vae.build_vae(
+            *args, dtype_policy=dtype_policy, seed=seed, **options
+        )
+        if not compile_options:
+            return model
+        compile_options.setdefault(
+            "steps_per_execution", gdl_vae.models.STEPS_PER_EXECUTION
+        )
+        return _compiled(model, 1e-3, **compile_options)
+
+    source = f"gdl_vae.build_vae({', '.join(said)})"
+    return Recipe(name, source, latent_dim, 128, build, lr_decay=lr_decay)
+
+
+def _literal(value) -> str:
+    """A value as Python code, strings in double quotes (the house style)."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 KERAS_EXAMPLE = Recipe(
@@ -243,47 +254,20 @@ KERAS_EXAMPLE_LOGITS = Recipe(
     "keras_example networks, gdl_vae loss", "keras_example, logits out", 2, 128,
     _keras_example_logits,
 )  # fmt: skip
-GDL_CONV = Recipe(
-    "gdl_vae conv (default)", "gdl_vae.build_vae()", 2, 128, _gdl_vae(2, "conv")
-)
-GDL_DENSE = Recipe(
-    "gdl_vae dense", 'gdl_vae.build_vae(architecture="dense")', 2, 128,
-    _gdl_vae(2, "dense"),
-)  # fmt: skip
-GDL_DENSE_20 = Recipe(
-    "gdl_vae dense, latent 20", 'gdl_vae.build_vae(20, "dense")', 20, 128,
-    _gdl_vae(20, "dense"),
-)  # fmt: skip
-GDL_DENSE_32 = Recipe(
-    "gdl_vae dense, latent 32", 'gdl_vae.build_vae(32, "dense")', 32, 128,
-    _gdl_vae(32, "dense"),
-)  # fmt: skip
-GDL_IWAE_5 = Recipe(
-    "gdl_vae IWAE, k = 5", 'gdl_vae.build_vae(32, "dense", k=5)', 32, 128,
-    _gdl_vae(32, "dense", k=5),
-)  # fmt: skip
-GDL_IWAE_50 = Recipe(
-    "gdl_vae IWAE, k = 50", 'gdl_vae.build_vae(32, "dense", k=50)', 32, 128,
-    _gdl_vae(32, "dense", k=50),
-)  # fmt: skip
-GDL_DREG_5 = Recipe(
-    "gdl_vae IWAE, k = 5, DReG", 'gdl_vae.build_vae(32, "dense", k=5, dreg=True)',
-    32, 128, _gdl_vae(32, "dense", k=5, dreg=True),
-)  # fmt: skip
-GDL_DREG_50 = Recipe(
-    "gdl_vae IWAE, k = 50, DReG", 'gdl_vae.build_vae(32, "dense", k=50, dreg=True)',
-    32, 128, _gdl_vae(32, "dense", k=50, dreg=True),
-)  # fmt: skip
-GDL_VAMP = Recipe(
-    "gdl_vae VampPrior, K = 500", 'gdl_vae.build_vae(32, "dense", prior="vamp")', 32,
-    128, _gdl_vae(32, "dense", prior="vamp"),
-)  # fmt: skip
+GDL_CONV = gdl_vae_recipe("gdl_vae conv (default)")
+GDL_DENSE = gdl_vae_recipe("gdl_vae dense", architecture="dense")
+GDL_DENSE_20 = gdl_vae_recipe("gdl_vae dense, latent 20", 20, "dense")
+GDL_DENSE_32 = gdl_vae_recipe("gdl_vae dense, latent 32", 32, "dense")
+GDL_IWAE_5 = gdl_vae_recipe("gdl_vae IWAE, k = 5", 32, "dense", k=5)
+GDL_IWAE_50 = gdl_vae_recipe("gdl_vae IWAE, k = 50", 32, "dense", k=50)
+GDL_DREG_5 = gdl_vae_recipe("gdl_vae IWAE, k = 5, DReG", 32, "dense", k=5, dreg=True)
+GDL_DREG_50 = gdl_vae_recipe("gdl_vae IWAE, k = 50, DReG", 32, "dense", k=50, dreg=True)
+GDL_VAMP = gdl_vae_recipe("gdl_vae VampPrior, K = 500", 32, "dense", prior="vamp")
 # The best combination found by measurement (benchmarks/results.md): the
 # VampPrior with 100 pseudo-inputs, and a learning rate that decays with the
 # clock to a tenth of its start.
-GDL_BEST = Recipe(
-    "gdl_vae VampPrior, K = 100, decay",
-    'gdl_vae.build_vae(32, "dense", prior="vamp", n_pseudo_inputs=100)', 32, 128,
-    _gdl_vae(32, "dense", prior="vamp", n_pseudo_inputs=100), lr_decay=0.1,
+GDL_BEST = gdl_vae_recipe(
+    "gdl_vae VampPrior, K = 100, decay", 32, "dense", prior="vamp",
+    n_pseudo_inputs=100, lr_decay=0.1,
 )  # fmt: skip
 REFERENCES = (KERAS_EXAMPLE, TF_CVAE_TUTORIAL, PYTORCH_EXAMPLE)

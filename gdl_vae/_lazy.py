@@ -5,19 +5,24 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 
-from gdl_vae import _quiet
 
-
-def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], object]:
+def lazy_exports(
+    package: str, exports: Mapping[str, str], modules: Mapping[str, str] | None = None
+) -> Callable[[str], object]:
     """A module `__getattr__` that imports `exports[name]` (a module) on first use.
 
-    A name that is itself a submodule of the package (`gdl_vae.evaluation`)
-    is imported too, so `import gdl_vae; gdl_vae.evaluation.elbo` works.
+    A name that is itself a submodule of the package (`gdl_vae.measure`) is
+    imported too, so `import gdl_vae; gdl_vae.measure.metrics` works; modules
+    maps other names to a module elsewhere (`gdl_vae.metrics`, the module's
+    name before the package had floors).
     """
+    modules = modules or {}
 
     def __getattr__(name: str) -> object:
         if name in exports:
             value = getattr(importlib.import_module(exports[name]), name)
+        elif name in modules:
+            value = importlib.import_module(modules[name])
         else:
             try:
                 value = importlib.import_module(f"{package}.{name}")
@@ -27,7 +32,6 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], ob
                 raise AttributeError(
                     f"module {package!r} has no attribute {name!r}"
                 ) from None
-        _quiet.register_models()  # if this import brought Keras in
         return value
 
     return __getattr__

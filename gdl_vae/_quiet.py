@@ -1,19 +1,13 @@
-"""Import hooks that keep `import gdl_vae` light and everything after it smooth.
+"""TensorFlow without its start-up log lines, whoever imports it first.
 
 `import gdl_vae` imports neither TensorFlow nor Keras (the command line's
-registry reads without them). It installs two one-shot hooks instead:
-
-- TensorFlow's C++ runtime prints oneDNN and CUDA notices to file descriptor 2
-  before its log level is read, so the environment variable alone does not
-  silence them (and Jupyter shows them in the cell's output). Whoever imports
-  TensorFlow first (gdl_vae itself, a notebook, Keras), it is imported with
-  descriptor 2 silenced.
-- Keras finds a saved model's classes only once they are registered, which
-  happens when their module is imported. Once Keras is imported, the modules
-  of the registry's models are imported too, so that `keras.models.load_model`
-  works after `import gdl_vae`: at once, or, while gdl_vae, Keras, TensorFlow
-  or TFP is half-way through its own import, at the next use of a gdl_vae
-  name (`gdl_vae.load_model` always registers them first).
+registry reads without them). TensorFlow's C++ runtime prints oneDNN and CUDA
+notices to file descriptor 2 before its log level is read, so the environment
+variable alone does not silence them (and Jupyter shows them in the cell's
+output). `install` adds a one-shot import hook: whoever imports TensorFlow
+first (gdl_vae itself, a notebook, Keras), it is imported with descriptor 2
+silenced. Nothing else happens on import: a saved model's classes are
+registered by `gdl_vae.load_model` (registry.import_models).
 """
 
 from __future__ import annotations
@@ -53,48 +47,6 @@ def _quiet_tensorflow(loader: importlib.abc.Loader, module) -> None:
         loader.exec_module(module)
         # Listing devices initialises the runtime, which prints the rest.
         module.config.list_physical_devices()
-    register_models(done=module.__name__)  # TensorFlow imported Keras: now whole
-
-
-_pending = False  # Keras is imported, the models not yet registered
-# Packages the model modules import: none may be half-way through its import.
-_NEEDED = ("gdl_vae", "keras", "tensorflow", "tensorflow_probability")
-
-
-def _keras_then_models(loader: importlib.abc.Loader, module) -> None:
-    global _pending
-    loader.exec_module(module)
-    _pending = True
-    register_models(done=module.__name__)
-
-
-def _half_imported(done: str | None = None) -> bool:
-    """True while a module the models need is half-way through its import.
-
-    done: a package whose code has just run (still marked as importing until
-    its loader returns), with everything it imported.
-    """
-    return any(
-        getattr(getattr(m, "__spec__", None), "_initializing", False)
-        for name, m in list(sys.modules.items())
-        if name.partition(".")[0] in _NEEDED and name.partition(".")[0] != done
-    )
-
-
-def register_models(force: bool = False, done: str | None = None) -> None:
-    """Import the registry's model modules, which registers their classes with
-    Keras. Unless forced, a no-op until Keras is imported, and while one of the
-    packages they import is half-way through its own import: the next call
-    (the next attribute of gdl_vae, or load_model) does it then."""
-    global _pending
-    if not force and (not _pending or _half_imported(done)):
-        return
-    _pending = False
-    from gdl_vae.models import registry
-
-    for entry in registry.MODELS.values():
-        if isinstance(entry.builder, str):
-            importlib.import_module(entry.builder.partition(":")[0])
 
 
 class _Loader(importlib.abc.Loader):
@@ -131,12 +83,7 @@ class _Hook(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Install both hooks (once); a module already imported needs none."""
-    hooked = {f.name for f in sys.meta_path if isinstance(f, _Hook)}
-    for name, run in (("tensorflow", _quiet_tensorflow), ("keras", _keras_then_models)):
-        if name not in sys.modules and name not in hooked:
-            sys.meta_path.insert(0, _Hook(name, run))
-    if "keras" in sys.modules:  # imported before gdl_vae: register now
-        global _pending
-        _pending = True
-        register_models(done="gdl_vae")
+    """Install the hook (once); TensorFlow already imported needs none."""
+    hooked = any(isinstance(f, _Hook) for f in sys.meta_path)
+    if "tensorflow" not in sys.modules and not hooked:
+        sys.meta_path.insert(0, _Hook("tensorflow", _quiet_tensorflow))

@@ -1,24 +1,26 @@
 """Command line: `gdl-vae train`, `gdl-vae sample RUN`, `gdl-vae evaluate RUN`.
 
-The models, their options and defaults, the architectures, datasets and dtype
-policies all come from the package's registries (models/registry.py,
-data/specs.py), read without importing TensorFlow: `gdl-vae --help` is quick.
-A run folder holds everything about one model (run_folder.py). Running the
-same `train` command again resumes an interrupted run from its last committed
-epoch. Every number and option is checked here, before TensorFlow or any data
-is loaded, and every failure ends in one line that says what to do; the
-commands themselves are in commands.py.
+The models, their options and defaults (each model's config,
+models/configs.py), the architectures, datasets and dtype policies all come
+from the package's registries (models/registry.py, data/specs.py), read without
+importing TensorFlow: `gdl-vae --help` is quick. A run folder holds everything
+about one model (run_folder.py). Running the same `train` command again resumes
+an interrupted run from its last committed epoch. Every number and option is
+checked here, before TensorFlow or any data is loaded, and every failure ends
+in one line that says what to do; the commands themselves are in commands.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
 
-from gdl_vae.data.specs import DATASETS
+from gdl_vae.data import specs
 from gdl_vae.models import checks, registry
+from gdl_vae.models.configs import ModelConfig, Option
 
 IWAE_IMAGES = 2_000  # held-out images for the bound after training: k times costlier
 BINARIZATION_CHOICES = {"dynamic": "dynamic", "static": "static", "none": None}
@@ -38,13 +40,23 @@ RUN_KEYS = (
 )
 
 
-def _model_options() -> dict[str, tuple[registry.Option, list[str]]]:
-    """Each model option once, with the models that take it."""
-    options: dict[str, tuple[registry.Option, list[str]]] = {}
+def _model_options() -> dict[str, tuple[Option, list[str]]]:
+    """Each model option once (its first model's help), with the models that take it."""
+    options: dict[str, tuple[Option, list[str]]] = {}
     for entry in registry.MODELS.values():
         for option in entry.options:
             options.setdefault(option.name, (option, []))[1].append(entry.name)
     return options
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option, said: str) -> None:
+    """One config field as a flag; None (not given) means the model's default."""
+    help = f"{option.help} ({said})"
+    if option.type is bool:  # --dreg / --no-dreg
+        kind = {"action": argparse.BooleanOptionalAction}
+    else:
+        kind = {"type": option.type, "choices": option.choices or None}
+    parser.add_argument(option.flag, **kind, default=None, help=help)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,27 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--model", choices=list(registry.MODELS), default="vae", help=models
     )
-    train.add_argument("--dataset", choices=DATASETS, default=DATASETS[0])
-    for key, kind in (("latent_dim", int), ("learning_rate", float)):
+    datasets = specs.names()
+    train.add_argument("--dataset", choices=datasets, default=datasets[0])
+    for option in ModelConfig.options():  # what every model is built from
         defaults = ", ".join(
-            f"{e.name} {e.default(key)}" for e in registry.MODELS.values()
+            f"{e.name} {e.default(option.name)}" for e in registry.MODELS.values()
         )
-        flag = "--" + key.replace("_", "-")
-        help = f"default: the model's ({defaults})"
-        train.add_argument(flag, type=kind, default=None, help=help)
-    train.add_argument(
-        "--architecture",
-        choices=registry.ARCHITECTURES,
-        default=None,
-        help=f"default: {registry.COMMON_DEFAULTS['architecture']}",
-    )
+        _add_option(train, option, f"default: the model's: {defaults}")
     for option, names in _model_options().values():
-        help = f"{option.help} ({', '.join(names)}; default {option.default})"
-        if option.type is bool:  # --dreg / --no-dreg
-            kind = {"action": argparse.BooleanOptionalAction}
-        else:
-            kind = {"type": option.type, "choices": option.choices or None}
-        train.add_argument(option.flag, **kind, default=None, help=help)
+        _add_option(train, option, f"{', '.join(names)}; default {option.default}")
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument(
@@ -187,24 +187,7 @@ def check_arguments(args: argparse.Namespace) -> None:
             "Fix: draw several figures with different --seed."
         )
     if args.command == "train":
-        config, options = run_config(args)
-        checks.count(config["latent_dim"], "--latent-dim")
-        checks.finite(
-            config["learning_rate"],
-            "--learning-rate",
-            1e-8,
-            1.0,
-            fix=" Fix: Adam's usual step is 1e-3; 1e-4 when training diverges.",
-        )
-        entry = registry.get(args.model)
-        if entry.check is not None:
-            try:
-                entry.check(**options)
-            except ValueError as error:  # name the flags, not the arguments
-                message = str(error)
-                for option in entry.options:
-                    message = re.sub(rf"\b{option.name}\b", option.flag, message)
-                raise ValueError(message) from None
+        config, _ = run_config(args)
         check_memory(config["latent_dim"], config["architecture"])
 
 
@@ -236,7 +219,8 @@ def check_memory(latent_dim: int, architecture: str) -> None:
 
 
 def run_config(args: argparse.Namespace) -> tuple[dict, dict]:
-    """(config, the model's own options) for `train`, defaults filled in."""
+    """(config, the model's own options) for `train`, defaults filled in and
+    every option checked by the model's config (models/configs.py)."""
     entry = registry.get(args.model)
     taken = {option.name for option in entry.options}
     for name, (option, names) in _model_options().items():
@@ -245,15 +229,22 @@ def run_config(args: argparse.Namespace) -> tuple[dict, dict]:
                 f"{option.flag} is an option of {', '.join(names)}, not of "
                 f"{args.model}. Fix: drop it, or choose --model {names[0]}."
             )
-    config = {key: getattr(args, key) for key in RUN_KEYS}
-    for key in ("latent_dim", "architecture", "learning_rate"):
-        if config[key] is None:
-            config[key] = entry.default(key)
-    config["binarization"] = BINARIZATION_CHOICES[args.binarization]
-    options = {
-        o.name: o.default if getattr(args, o.name) is None else getattr(args, o.name)
-        for o in entry.options
+    given = {
+        o.name: getattr(args, o.name)
+        for o in entry.config.options()
+        if getattr(args, o.name) is not None
     }
+    try:
+        model_config = entry.config(**given)
+    except ValueError as error:  # name the flags, not the arguments
+        message = str(error)
+        for option in entry.config.options():
+            message = re.sub(rf"\b{option.name}\b", option.flag, message)
+        raise ValueError(message) from None
+    config = {key: getattr(args, key) for key in RUN_KEYS}
+    config.update(dataclasses.asdict(model_config))
+    config["binarization"] = BINARIZATION_CHOICES[args.binarization]
+    options = model_config.model_options()
     return {**config, **options}, options
 
 

@@ -74,7 +74,7 @@ def _fitted_gaussian(answer: Callable) -> str | None:
     if samples.shape != (40_000, 3):
         return f"fitted_gaussian(codes, 40000, seed) has shape {samples.shape}."
     # The package's sampler, for the same codes, as the standard of comparison.
-    from gdl_vae.latent import matched_gaussian
+    from gdl_vae.measure.latent import matched_gaussian
 
     expected = matched_gaussian(codes, 40_000, seed=1).astype(np.float64)
     mean_gap = np.abs(samples.mean(0) - expected.mean(0)).max()
@@ -94,7 +94,7 @@ def _fitted_gaussian(answer: Callable) -> str | None:
 
 
 def _frechet_distance(answer: Callable) -> str | None:
-    from gdl_vae.metrics import frechet_distance
+    from gdl_vae.measure.metrics import frechet_distance
 
     rng = np.random.default_rng(3)
     real = rng.normal(size=(500, 4)) @ rng.normal(size=(4, 4))
@@ -158,7 +158,7 @@ def _negative_elbo(answer: Callable) -> str | None:
 
 
 def _slerp(answer: Callable) -> str | None:
-    from gdl_vae.latent import interpolate
+    from gdl_vae.measure.latent import interpolate
 
     rng = np.random.default_rng(8)
     a, b = rng.normal(size=(2, 16))
@@ -170,7 +170,7 @@ def _slerp(answer: Callable) -> str | None:
 
 
 def _move_to_class(answer: Callable) -> str | None:
-    from gdl_vae.latent import class_means
+    from gdl_vae.measure.latent import class_means
 
     rng = np.random.default_rng(9)
     labels = rng.integers(0, 10, 600)
@@ -183,7 +183,7 @@ def _move_to_class(answer: Callable) -> str | None:
 
 
 def _precision(answer: Callable) -> str | None:
-    from gdl_vae.metrics import precision_recall
+    from gdl_vae.measure.metrics import precision_recall
 
     rng = np.random.default_rng(10)
     real = rng.normal(size=(600, 5))

@@ -168,7 +168,7 @@ def training_film(model: keras.Model, x_test: np.ndarray, seed: int | None):
     """The film `gdl-vae train` writes: 16 fixed prior samples decoded after each
     epoch, or for a model without a prior (whose codes mean nothing before
     training) 16 fixed held-out digits reconstructed."""
-    from gdl_vae.film import TrainingFilm
+    from gdl_vae.plotting.film import TrainingFilm
 
     if model.has_prior:
         return TrainingFilm(z=model.latent_samples(16, seed=seed))

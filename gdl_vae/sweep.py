@@ -20,9 +20,13 @@ import keras
 import numpy as np
 
 from gdl_vae.data.pipeline import held_out_images
-from gdl_vae.evaluation import continuity, direction_changes, nearer_training_share
-from gdl_vae.latent import active_units, prior_holes
-from gdl_vae.models.bounds import kl_parts
+from gdl_vae.measure.bounds import kl_parts
+from gdl_vae.measure.evaluation import (
+    continuity,
+    direction_changes,
+    nearer_training_share,
+)
+from gdl_vae.measure.latent import active_units, prior_holes
 from gdl_vae.training import Trained, epochs_for, train
 
 

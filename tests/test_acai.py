@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import lines
+from gdl_vae.measure import lines
 
 SHAPE = (32, 32, 1)
 

@@ -3,7 +3,7 @@ and that the README shows exactly what the last full run wrote."""
 
 import json
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
@@ -13,7 +13,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 import gdl_vae
-from benchmarks import recipes, report, run
+from benchmarks import literature, notebooks, recipes, report, settings, training
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -66,7 +66,7 @@ def test_tutorial_log_density_is_the_diagonal_gaussian_log_density():
 
 
 def test_clock_stops_training_when_the_budget_is_spent(mnist):
-    _, stats = run.train(
+    _, stats = training.train(
         recipes.PYTORCH_EXAMPLE, mnist.x_train[:1024], "dynamic", budget_s=1.5
     )
     assert 1.5 <= stats["train_seconds"] < 1.5 + 10  # + one step and tracing
@@ -77,7 +77,9 @@ def test_clock_stops_training_when_the_budget_is_spent(mnist):
 
 
 def test_clock_counts_a_fixed_number_of_epochs(mnist):
-    _, stats = run.train(recipes.GDL_DENSE, mnist.x_train[:512], "static", epochs=3)
+    _, stats = training.train(
+        recipes.GDL_DENSE, mnist.x_train[:512], "static", epochs=3
+    )
     assert stats["epochs"] == 3.0 and stats["train_images"] == 512
 
 
@@ -96,8 +98,8 @@ def test_update_readme_replaces_only_the_marked_block(tmp_path):
 def test_results_are_a_full_run_with_machine_versions_and_data():
     result = json.loads(RESULTS.read_text())
     assert result["command"] == "python -m benchmarks.run"
-    assert result["settings"] == json.loads(json.dumps(run.asdict(run.FULL)))
-    assert set(run.PARTS) <= set(result)
+    assert result["settings"] == json.loads(json.dumps(asdict(settings.FULL)))
+    assert set(settings.PARTS) <= set(result)
     env = result["environment"]
     assert env["machine"] and env["date"] and env["versions"]["tensorflow"]
     # The standard split, named without a machine's path.
@@ -156,17 +158,17 @@ def test_durations_read_as_minutes_and_seconds():
 
 
 def test_timing_some_notebooks_keeps_the_rows_of_the_others():
-    settings = replace(run.QUICK, notebooks=None, notebook_modes=())
+    quick = replace(settings.QUICK, notebooks=None, notebook_modes=())
     previous = {
         "rows": [
             {"notebook": "01_autoencoder.ipynb", "mode": "full", "seconds": 90.0},
             {"notebook": "04_regularization.ipynb", "mode": "full", "seconds": 1.0},
         ]
     }
-    kept = run.notebooks(settings, only=["04_regularization"], previous=previous)
+    kept = notebooks.notebooks(quick, only=["04_regularization"], previous=previous)
     assert kept["rows"] == previous["rows"][:1]  # 04's old row is gone, 01's kept
     with pytest.raises(ValueError, match="no notebook named"):
-        run.notebooks(settings, only=["99_missing"], previous=previous)
+        notebooks.notebooks(quick, only=["99_missing"], previous=previous)
 
 
 def _literature_part(nll: float, seconds: float) -> dict:
@@ -178,8 +180,8 @@ def _literature_part(nll: float, seconds: float) -> dict:
     }  # fmt: skip
     return {
         "rows": [row],
-        "published": run.PUBLISHED,
-        "goal": {"nll": run.GOAL_NLL, "minutes": run.GOAL_MINUTES},
+        "published": settings.PUBLISHED,
+        "goal": {"nll": settings.GOAL_NLL, "minutes": settings.GOAL_MINUTES},
         "n_train": 60_000,
         "data_source": "MNIST",
     }
@@ -193,7 +195,7 @@ def test_summary_judges_the_nll_goal_on_likelihood_and_time():
     slow = report.summary({"literature": _literature_part(86.0, 7200.0)})[0]
     assert "is missed" in slow
     text = "\n".join(report.literature_lines(_literature_part(86.5, 3600.0)))
-    for published in run.PUBLISHED:
+    for published in settings.PUBLISHED:
         assert f"| {published['nll']} |" in text
     assert "| 91.5 | 86.5 |" in text
 
@@ -201,17 +203,19 @@ def test_summary_judges_the_nll_goal_on_likelihood_and_time():
 def test_literature_rows_train_only_what_is_asked(mnist):
     data = replace(mnist, x_train=mnist.x_train[:512], x_test=mnist.x_test[:32])
     previous = {"rows": [{"key": "vae", "neg_iwae": 90.0}, {"key": "gone"}]}
-    part = run.literature(data, run.QUICK, only=["iwae5"], previous=previous)
+    part = literature.literature(
+        data, settings.QUICK, only=["iwae5"], previous=previous
+    )
     assert [r["key"] for r in part["rows"]] == ["vae", "iwae5"]
     assert part["rows"][0] == previous["rows"][0]  # kept as it was
     trained = part["rows"][1]
     assert trained["recipe"] == recipes.GDL_IWAE_5.name
     assert (
         math.isfinite(trained["neg_iwae"])
-        and trained["iwae_k"] == run.QUICK.literature_k
+        and trained["iwae_k"] == settings.QUICK.literature_k
     )
     with pytest.raises(ValueError, match="literature rows are"):
-        run.literature(data, run.QUICK, only=["nope"])
+        literature.literature(data, settings.QUICK, only=["nope"])
 
 
 def test_notebook_07_quotes_the_committed_literature_table():

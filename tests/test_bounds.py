@@ -7,7 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 import gdl_vae
-from gdl_vae.models import bounds
+from gdl_vae.measure import bounds
 
 
 def test_elbo_and_iwae_bracket_the_exact_log_likelihood(binary):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import classifier
-from gdl_vae.classifier import blurred, no_digit_images
+from gdl_vae.measure import classifier
+from gdl_vae.measure.classifier import blurred, no_digit_images
 
 
 def test_no_digit_images_are_blends_of_different_classes_and_blobs(mnist):

@@ -316,3 +316,84 @@ def test_held_out_images_are_seen_as_the_model_was_trained(mnist):
     assert gdl_vae.held_out_images(x, None) is x  # None: grey levels, the one spelling
     with pytest.raises(ValueError, match="'dynamic', 'static' or None"):
         gdl_vae.held_out_images(x, "none")
+
+
+# -- a new dataset, defined here ---------------------------------------------
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    """An IDX file, gzipped: magic 2051 for images (N, rows, cols), 2049 labels."""
+    header = (2051 if array.ndim == 3 else 2049).to_bytes(4, "big")
+    header += b"".join(n.to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+@pytest.fixture
+def tiny_digits(tmp_path):
+    """A dataset published in a local folder (its url a file:// address), with
+    96 random 28 x 28 images, registered by its spec alone."""
+    rng = np.random.default_rng(0)
+    published = tmp_path / "published"
+    published.mkdir()
+    arrays = dict(
+        zip(
+            specs.IDX_FILES,
+            (
+                rng.integers(0, 256, (64, 28, 28)),
+                rng.integers(0, 10, 64),
+                rng.integers(0, 256, (32, 28, 28)),
+                rng.integers(0, 10, 32),
+            ),
+            strict=True,
+        )
+    )
+    for name, array in arrays.items():
+        _write_idx(published / name, array)
+    spec = specs.DatasetSpec(
+        name="tiny_digits",
+        title="Tiny digits",
+        folders=("tiny_digits",),
+        url=published.as_uri() + "/",
+        checksums={
+            name: (
+                f"sha256:{hashlib.sha256((published / name).read_bytes()).hexdigest()}",
+            )
+            for name in arrays
+        },
+    )
+    specs.register(spec)
+    yield arrays
+    del specs.SPECS["tiny_digits"]
+
+
+def test_a_dataset_added_by_its_spec_downloads_checks_loads_and_trains(
+    tiny_digits, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.delenv("GDL_VAE_OFFLINE")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
+    data = gdl_vae.load_dataset("tiny_digits")
+    assert data.source.startswith("Tiny digits, 64 training and 32 test images")
+    assert "a download into the Keras cache" in data.source
+    images = np.rint(data.x_train[..., 0] * 255)
+    np.testing.assert_array_equal(images, tiny_digits[specs.TRAIN_IMAGES])
+    np.testing.assert_array_equal(data.y_test, tiny_digits[specs.TEST_LABELS])
+    again = gdl_vae.load_dataset("tiny_digits")  # from the cache, checked again
+    assert "from the Keras cache" in again.source
+
+    from gdl_vae.cli import main
+
+    out = tmp_path / "run"
+    train = "train --dataset tiny_digits --model ae --architecture dense --epochs 1"
+    assert main([*train.split(), "--batch-size", "32", "--out", str(out)]) == 0
+    assert "data: Tiny digits" in capsys.readouterr().out
+    assert (out / "model.keras").is_file()
+
+
+def test_a_spec_without_a_checksum_for_each_file_is_refused():
+    with pytest.raises(ValueError, match=r"no checksum for t10k-labels-idx1-ubyte\.gz"):
+        specs.DatasetSpec(
+            name="unchecked",
+            title="Unchecked",
+            folders=("unchecked",),
+            checksums={name: ("md5:0",) for name in specs.IDX_FILES[:3]},
+        )

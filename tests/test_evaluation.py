@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gdl_vae import evaluation
+from gdl_vae.measure import evaluation
 
 
 class _Decoder:
@@ -41,7 +41,7 @@ def test_continuity_of_a_jumping_decoder_is_one_jump():
 def test_blur_lowers_the_step_change_but_a_jump_stays_a_jump(mnist):
     """The check notebook 03 shows: blurring a jumpy path makes its steps smaller
     (step_change rewards blur) but leaves it one jump (largest_step_share)."""
-    from gdl_vae.classifier import blurred
+    from gdl_vae.measure.classifier import blurred
 
     a, b = mnist.x_test[:8], mnist.x_test[8:16]
     switch = np.arange(20) >= 10  # 10 frames of a, then 10 of b

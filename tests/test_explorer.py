@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 import gdl_vae
-from gdl_vae.explorer import DIGIT_PIXELS, MAP_PIXELS, LatentExplorer
+from gdl_vae.plotting import map_widget
+from gdl_vae.plotting.explorer import DIGIT_PIXELS, MAP_PIXELS, LatentExplorer
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +180,7 @@ def test_without_anywidget_the_map_is_a_picture(explorer, monkeypatch):
     pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
     import ipywidgets
 
-    monkeypatch.setattr(gdl_vae.explorer, "clickable_map", lambda png: None)
+    monkeypatch.setattr(map_widget, "clickable_map", lambda png: None)
     explorer.widget()
     assert type(explorer.widgets["map"]) is ipywidgets.Image
 
@@ -188,7 +189,7 @@ def test_without_a_front_end_the_explorer_is_a_static_figure(
     trained_vae, binary, mnist, monkeypatch, capsys
 ):
     monkeypatch.setenv("GDL_VAE_NO_WIDGETS", "1")
-    assert not gdl_vae.explorer.widget_frontend()
+    assert not gdl_vae.plotting.explorer.widget_frontend()
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
     result = gdl_vae.explore_latent(trained_vae, binary[1][:200], mnist.y_test[:200])
@@ -197,7 +198,7 @@ def test_without_a_front_end_the_explorer_is_a_static_figure(
     (figure,) = shown
     assert len(figure.axes) == 2 + result.steps  # map, grid, the strip's frames
     monkeypatch.delenv("GDL_VAE_NO_WIDGETS")
-    assert not gdl_vae.explorer.widget_frontend()  # not in a Jupyter kernel
+    assert not gdl_vae.plotting.explorer.widget_frontend()  # not in a Jupyter kernel
 
 
 def test_the_explorer_needs_a_2d_model(binary, mnist):

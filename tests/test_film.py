@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import gdl_vae
-from gdl_vae.film import LABEL_HEIGHT, frame_image
+from gdl_vae.plotting.film import LABEL_HEIGHT, frame_image
 
 
 def test_a_frame_tiles_the_images_under_its_label():

@@ -83,7 +83,7 @@ def test_vamp_prior_log_density_is_the_mixture_of_posteriors(vamp_vae):
     direct = np.logaddexp.reduce(log_components, axis=-1) - np.log(20)
     assert direct.shape == (7, 5)
     z32 = tf.constant(z, tf.float32)
-    np.testing.assert_allclose(vamp_vae.prior_log_prob(z32).numpy(), direct, atol=2e-3)
+    np.testing.assert_allclose(vamp_vae.prior.log_prob(z32).numpy(), direct, atol=2e-3)
     np.testing.assert_allclose(
         vamp_vae.prior().log_prob(z32).numpy(), direct, atol=2e-3
     )
@@ -118,7 +118,7 @@ def test_vamp_iwae_vae_saves_loads_and_resumes(vamp_vae, binary, tmp_path):
     x = binary[0][:600]
     vamp_vae.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
-    assert (loaded.prior_name, loaded.n_pseudo_inputs, loaded.k) == ("vamp", 20, 3)
+    assert (loaded.prior.name, loaded.n_pseudo_inputs, loaded.k) == ("vamp", 20, 3)
     np.testing.assert_array_equal(loaded.pseudo_images(), vamp_vae.pseudo_images())
     z = vamp_vae.latent_samples(50, seed=1)
     np.testing.assert_array_equal(loaded.latent_samples(50, seed=1), z)
@@ -258,3 +258,61 @@ def test_time_decay_sets_the_optimizer_learning_rate(binary):
         binary[0][:300], epochs=2, batch_size=100, callbacks=[decay], verbose=0
     )
     assert history.history["learning_rate"] == pytest.approx([2.5e-4, 2.5e-4])
+
+
+# -- a new prior, defined here -----------------------------------------------
+
+
+@pytest.fixture
+def mixture_prior():
+    """A mixture of 10 unit Gaussians whose means are learned, registered as
+    prior="mixture" by one class."""
+    from gdl_vae.models import configs, priors
+
+    tfd = priors.tfd
+
+    @priors.register("mixture")
+    class MixturePrior(priors.Prior):
+        def __init__(self, vae) -> None:
+            super().__init__(vae)
+            self.means = vae.add_weight(
+                shape=(10, self.latent_dim),
+                initializer=keras.initializers.RandomNormal(stddev=2.0),
+                name="mixture_means",
+            )
+
+        def __call__(self):
+            return tfd.MixtureSameFamily(
+                tfd.Categorical(logits=tf.zeros(10)),
+                tfd.MultivariateNormalDiag(loc=self.means),
+            )
+
+        def sample(self, n, rng):
+            eps = rng.standard_normal((n, self.latent_dim)).astype(np.float32)
+            return np.array(self.means)[rng.integers(10, size=n)] + eps
+
+    yield MixturePrior
+    del priors.PRIORS["mixture"]
+    configs.PRIORS.remove("mixture")
+
+
+def test_a_prior_added_by_one_class_trains_samples_saves_and_loads(
+    mixture_prior, binary, tmp_path
+):
+    keras.utils.set_random_seed(5)
+    vae = gdl_vae.build_vae(2, "dense", prior="mixture", seed=0)
+    assert isinstance(vae.prior, mixture_prior) and not vae.analytic_kl
+    before = np.array(vae.prior.means)
+    history = vae.fit(binary[0][:1000], epochs=2, batch_size=100, verbose=0).history
+    assert np.all(np.isfinite(history["loss"])) and history["kl_loss"][-1] > 0
+    assert np.abs(np.array(vae.prior.means) - before).max() > 1e-4  # learned
+    z = vae.latent_samples(500, seed=0)
+    assert z.shape == (500, 2) and vae.sample(4, seed=0).shape == (4, 28, 28, 1)
+    x = binary[1][:100]
+    elbo = vae.elbo(x, n_samples=20, seed=0).mean()  # the KL estimated: no closed form
+    assert elbo < vae.iwae_bound(x, k=20, seed=0).mean() < 0
+    vae.save(tmp_path / "m.keras")
+    loaded = gdl_vae.load_model(tmp_path / "m.keras")
+    assert loaded.get_config()["prior"] == "mixture"
+    np.testing.assert_array_equal(np.array(loaded.prior.means), vae.prior.means)
+    np.testing.assert_array_equal(loaded.latent_samples(500, seed=0), z)

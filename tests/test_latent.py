@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gdl_vae import latent
+from gdl_vae.measure import latent, neighbours
 
 
 def test_latent_grid_sits_at_normal_quantiles():
@@ -89,8 +89,8 @@ def test_nearest_distances_match_brute_force():
     rng = np.random.default_rng(1)
     points, reference = rng.normal(size=(2100, 3)), rng.normal(size=(300, 3))
     brute = np.linalg.norm(points[:, None] - reference[None], axis=-1).min(axis=1)
-    np.testing.assert_allclose(latent.nearest_distances(points, reference), brute)
-    own = latent.nearest_distances(reference, reference, exclude_self=True)
+    np.testing.assert_allclose(neighbours.nearest_distances(points, reference), brute)
+    own = neighbours.nearest_distances(reference, reference, exclude_self=True)
     pairwise = np.linalg.norm(reference[:, None] - reference[None], axis=-1)
     np.fill_diagonal(pairwise, np.inf)
     np.testing.assert_allclose(own, pairwise.min(axis=1), atol=1e-6)

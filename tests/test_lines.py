@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from gdl_vae import lines
+from gdl_vae.measure import lines
 
 
 def test_lines_have_fixed_length_and_point_the_right_way():

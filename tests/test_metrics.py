@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import metrics
+from gdl_vae.measure import metrics, neighbours
 
 
 def cloud(n, mean, scale, seed, dim=8):
@@ -54,7 +54,7 @@ def test_knn_radii_skip_the_point_itself_and_chunking_changes_nothing(monkeypatc
     np.testing.assert_allclose(metrics.knn_radii(x, k=2), [3.0, 2.0, 3.0, 6.0])
     data = cloud(300, 0.0, 1.0, seed=8)
     whole = metrics.knn_radii(data, k=3)
-    monkeypatch.setattr(metrics, "CHUNK", 7)
+    monkeypatch.setattr(neighbours, "CHUNK", 7)
     np.testing.assert_allclose(metrics.knn_radii(data, k=3), whole)
 
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from gdl_vae.models import registry
+from gdl_vae.models import configs
 from gdl_vae.models.networks import build_critic, build_decoder, build_encoder
 
 
-@pytest.mark.parametrize("architecture", registry.ARCHITECTURES)
+@pytest.mark.parametrize("architecture", configs.ARCHITECTURES)
 def test_each_architecture_maps_images_to_codes_and_back(architecture):
     x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
     z_mean, z_log_var = build_encoder(5, architecture)(x)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import pca
+from gdl_vae.measure import pca
 
 
 def _low_rank(n=400, d=30, k=3, seed=0):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from gdl_vae import latent, plotting
+from gdl_vae import plotting
+from gdl_vae.measure import latent
 
 PNG = b"\x89PNG"
 
@@ -76,13 +77,13 @@ def test_metric_bars_leave_out_what_a_row_lacks():
 def test_wide_figures_wrap_to_a_notebooks_width():
     rows = [{"model": f"model {i}", "a": i, "b": i, "c": i, "d": i} for i in range(8)]
     fig = plotting.metric_bars(rows, {"a": "A", "b": "B", "c": "C", "d": "D"})
-    assert fig.get_size_inches()[0] <= plotting.charts.MAX_WIDTH
+    assert fig.get_size_inches()[0] <= plotting.figure.MAX_WIDTH
     shown = [ax for ax in fig.axes if ax.axison]
     assert len(shown) == 4
     fig.canvas.draw()
     assert len({round(ax.get_position().y0, 2) for ax in shown}) == 2  # two rows
     fig = plotting.history_comparison({"x": {t: [1, 2] for t in "abcd"}}, list("abcd"))
-    assert fig.get_size_inches()[0] <= plotting.charts.MAX_WIDTH
+    assert fig.get_size_inches()[0] <= plotting.figure.MAX_WIDTH
     with pytest.raises(ValueError, match="len\\(ks\\)"):
         plotting.bound_gaps([1, 10], np.zeros((3, 3)), np.zeros(3))
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae import metrics, sweep
+from gdl_vae import sweep
+from gdl_vae.measure import metrics
 
 
 def test_sweep_trains_each_model_alike_and_measures_them(mnist):

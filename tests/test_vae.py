@@ -9,7 +9,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 import gdl_vae
-from gdl_vae.models import bounds
+from gdl_vae.measure import bounds
 
 
 def weights(model) -> list[np.ndarray]:

@@ -1,9 +1,9 @@
 """Train the shipped digit classifier (the course's judge) and write its weights.
 
-Trains gdl_vae.classifier.build_classifier() on the 60,000 MNIST training
+Trains gdl_vae.measure.classifier.build_classifier() on the 60,000 MNIST training
 images (with blurred copies and no-digit images, see train_digit_classifier),
 measures it on the 10,000 test images, and writes
-gdl_vae/weights/digit_classifier.weights.h5 and digit_classifier.json (the
+gdl_vae/measure/weights/digit_classifier.weights.h5 and digit_classifier.json (the
 measurements, the data and the versions). tests/test_classifier.py checks that
 the shipped weights load and still measure what the JSON says.
 
@@ -19,7 +19,7 @@ import time
 import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
 
 # isort: split
-from gdl_vae import classifier
+from gdl_vae.measure import classifier
 from gdl_vae.runs import environment
 
 

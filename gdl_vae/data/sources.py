@@ -29,12 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gdl_vae.data.specs import (
-    IDX_FILES,
-    KERAS_DATASETS_URL,
-    DatasetSpec,
-    get_spec,
-)
+from gdl_vae.data.specs import DatasetSpec, get_spec
 
 REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DOWNLOAD_TIMEOUT_S = 10.0
@@ -43,7 +38,8 @@ _UNREACHABLE: set[str] = set()  # URLs that failed in this process: not retried
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Images in [0, 1] of shape (N, 28, 28, 1), integer labels, and their source.
+    """Images in [0, 1] of shape (N, *spec.image_shape), integer labels, and their
+    source.
 
     Unpacks like a tuple: `x_train, y_train, x_test, y_test = load_dataset()`.
     """
@@ -68,7 +64,8 @@ class Dataset:
 def load_dataset(
     name: str = "mnist", data_dir: str | os.PathLike | None = None
 ) -> Dataset:
-    """Load MNIST or Fashion-MNIST from the first source that has it (module doc)."""
+    """Load a dataset (MNIST, Fashion-MNIST or one registered in specs) from the
+    first source that has it (module doc)."""
     spec = get_spec(name)
     user_dir = data_dir if data_dir is not None else os.environ.get("GDL_VAE_DATA_DIR")
     places = []
@@ -95,7 +92,7 @@ def load_dataset(
         raise FileNotFoundError(
             f"{spec.title} was not found in {', '.join(w for _, w in places)} and "
             f"could not be downloaded (offline?). Fix: put the four IDX files "
-            f"({', '.join(IDX_FILES)}) in {folder} or in a folder you pass as "
+            f"({', '.join(spec.files)}) in {folder} or in a folder you pass as "
             f"data_dir= (or GDL_VAE_DATA_DIR), {spec.install_hint}or connect to "
             "the internet once."
         )
@@ -122,12 +119,12 @@ def _load_full(
             with np.load(npz) as f:
                 arrays = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
             return _dataset(spec, *arrays, where=f"{where} ({_shown(npz)})")
-        present = [f for f in IDX_FILES if (folder / f).is_file()]
-        if len(present) == len(IDX_FILES):
-            arrays = [read_idx(folder / f, spec.name) for f in IDX_FILES]
+        present = [f for f in spec.files if (folder / f).is_file()]
+        if len(present) == len(spec.files):
+            arrays = [read_idx(folder / f, spec.name) for f in spec.files]
             return _dataset(spec, *arrays, where=f"{where} ({_shown(folder)})")
         if present and user_named:
-            missing = [f for f in IDX_FILES if f not in present]
+            missing = [f for f in spec.files if f not in present]
             raise ValueError(
                 f"{folder} holds {', '.join(present)} but not {', '.join(missing)}: "
                 f"{spec.title} needs all four files. Fix: copy the missing ones "
@@ -138,13 +135,13 @@ def _load_full(
 
 def _download_full(spec: DatasetSpec, cache: Path) -> Dataset | None:
     if spec.npz:
-        if download(KERAS_DATASETS_URL + spec.npz, cache / spec.npz, spec.name):
+        if download(spec.url + spec.npz, cache / spec.npz, spec.name):
             return _load_full(spec, cache, "a download into the Keras cache")
         return None
     folder = cache / spec.folders[-1]
-    for f in IDX_FILES:
+    for f in spec.files:
         if not (folder / f).is_file() and not download(
-            KERAS_DATASETS_URL + f, folder / f, spec.name
+            spec.url + f, folder / f, spec.name
         ):
             return None
     return _load_full(spec, cache, "a download into the Keras cache")

@@ -1,8 +1,10 @@
 """One spec per dataset: its files and their checksums, folders and image shape.
 
 Plain Python, importable without TensorFlow or NumPy, so that the command line
-reads its choices from here. A new dataset in the IDX format is one more entry
-in SPECS.
+reads its choices from here. A new dataset in the IDX format is one spec: its
+name, where to download it from (`url`), its four files and their checksums;
+`register(spec)` adds it, and `load_dataset`, `gdl-vae train --dataset` and
+the run folders take it from there (tests/test_data.py adds one this way).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class DatasetSpec:
     repository's MNIST training files were recompressed too).
     npz: a single-file form of the whole dataset (Keras' mnist.npz), if any;
     downloads fetch it instead of the four IDX files.
+    url: the folder a download fetches the files from (url + file name).
+    files: the IDX files: training images and labels, test images and labels.
     """
 
     name: str
@@ -40,6 +44,18 @@ class DatasetSpec:
     npz: str | None = None
     system_dirs: tuple[tuple[Path, str], ...] = field(default_factory=tuple)
     install_hint: str = ""  # how to get the files without a download
+    url: str = KERAS_DATASETS_URL
+    files: tuple[str, str, str, str] = IDX_FILES
+
+    def __post_init__(self) -> None:
+        missing = [f for f in (*self.files, *[self.npz] * bool(self.npz))
+                   if not self.checksums.get(f)]  # fmt: skip
+        if missing:
+            raise ValueError(
+                f"dataset {self.name!r} has no checksum for {', '.join(missing)}. "
+                "Fix: give each file its md5 or sha256 (or those of its "
+                "decompressed bytes, raw-md5 / raw-sha256)."
+            )
 
     def accepted(self, filename: str) -> tuple[str, ...]:
         """The digests a file of this name may have."""
@@ -112,14 +128,26 @@ SPECS: dict[str, DatasetSpec] = {
         ),
     )
 }
-DATASETS = tuple(SPECS)
+DATASETS = tuple(SPECS)  # the kit's own; names() includes those registered since
+
+
+def register(spec: DatasetSpec) -> DatasetSpec:
+    """Add a dataset (replacing one of that name); returns its spec."""
+    SPECS[spec.name] = spec
+    return spec
+
+
+def names() -> tuple[str, ...]:
+    """Every dataset's name, the kit's first."""
+    return tuple(SPECS)
 
 
 def get_spec(name: str) -> DatasetSpec:
     """The spec of a dataset by name, or a ValueError that lists the names."""
     if name not in SPECS:
         raise ValueError(
-            f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}. "
-            f"Fix: load_dataset({DATASETS[0]!r}) or load_dataset({DATASETS[1]!r})."
+            f"unknown dataset {name!r}; expected one of {', '.join(SPECS)}. "
+            f"Fix: load_dataset({DATASETS[0]!r}), or register yours with "
+            "gdl_vae.data.specs.register."
         )
     return SPECS[name]

@@ -1,12 +1,16 @@
-"""The models: one file each, their shared base, networks, layers and bounds.
+"""The models: one file each, their configs, shared base, networks and layers.
 
 autoencoder.py  Autoencoder, build_autoencoder
-vae.py          VAE, build_vae (its likelihood bounds: bounds.py)
+vae.py          VAE, build_vae (its bounds: gdl_vae/measure/bounds.py)
+priors.py       NormalPrior, VampPrior: the priors p(z) a VAE can have
+configs.py      each model's options, defaults and checks, without TensorFlow
 acai.py         ACAI, build_acai
 base.py         LatentModel, the contract every model keeps
 networks.py     encoder, decoder and critic builders per architecture
 layers.py       Sampling, the reparameterization trick
-registry.py     names -> builders, read by the command line without TensorFlow
+registry.py     names -> builders and configs, read by the command line
+                without TensorFlow
+checks.py       the checks of a count or a number
 
 `build_model("vae", ...)` builds any registered model by name, and
 `load_model(path)` loads any saved one.
@@ -20,6 +24,12 @@ _EXPORTS = {
     "Autoencoder": "gdl_vae.models.autoencoder",
     "build_autoencoder": "gdl_vae.models.autoencoder",
     "VAE": "gdl_vae.models.vae",
+    "NormalPrior": "gdl_vae.models.priors",
+    "VampPrior": "gdl_vae.models.priors",
+    "ModelConfig": "gdl_vae.models.configs",
+    "AutoencoderConfig": "gdl_vae.models.configs",
+    "VAEConfig": "gdl_vae.models.configs",
+    "ACAIConfig": "gdl_vae.models.configs",
     "build_vae": "gdl_vae.models.vae",
     "LatentModel": "gdl_vae.models.base",
     "STEPS_PER_EXECUTION": "gdl_vae.models.base",
@@ -35,26 +45,23 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 def build_model(name: str, latent_dim: int | None = None, architecture=None, **kwargs):
     """Build the registered model `name` with its builder (registry.py).
 
-    latent_dim and architecture default to the model's registered defaults;
-    every other keyword goes to the builder.
+    latent_dim, architecture and every option left out take the model's
+    defaults (its config, configs.py); every keyword goes to the builder.
     """
     from gdl_vae.models import registry
 
-    entry = registry.get(name)
-    latent_dim = entry.default("latent_dim") if latent_dim is None else latent_dim
-    architecture = architecture or entry.default("architecture")
-    return entry.load_builder()(latent_dim, architecture, **kwargs)
+    return registry.get(name).load_builder()(latent_dim, architecture, **kwargs)
 
 
 def load_model(path):
-    """keras.models.load_model, after registering every registered model's class.
+    """keras.models.load_model, after importing every registered model's module.
 
-    Keras finds a saved model's class only once its module has been imported;
-    this imports them all first, whatever was imported before.
+    Keras finds a saved model's class only once its module has been imported
+    (that registers the class); this imports them all first.
     """
-    from gdl_vae import _quiet
+    from gdl_vae.models import registry
 
-    _quiet.register_models(force=True)
+    registry.import_models()
     import keras
 
     return keras.models.load_model(path)

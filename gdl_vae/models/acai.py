@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from gdl_vae.data.specs import IMAGE_SHAPE
 from gdl_vae.models.autoencoder import Autoencoder
 from gdl_vae.models.base import batch_images, compile_with_adam
-from gdl_vae.models.checks import acai_options
+from gdl_vae.models.configs import ACAIConfig, builder
 from gdl_vae.models.networks import build_critic, build_decoder, build_encoder
 
 
@@ -44,32 +42,31 @@ class ACAI(Autoencoder):
         "critic_mix_loss",
         "critic_real_loss",
     )
+    config_class = ACAIConfig
 
     def __init__(
         self,
         encoder: keras.Model,
         decoder: keras.Model,
         critic: keras.Model,
-        adversarial_weight: float = 0.5,
-        gamma: float = 0.2,
-        critic_learning_rate: float = 1e-4,
         seed: int | None = None,
         **kwargs,
     ):
+        options = self.config_class.take(kwargs)  # lambda, gamma, ...: checked
         super().__init__(encoder, decoder, **kwargs)
-        acai_options(adversarial_weight, gamma)
         self.critic = critic
-        self.adversarial_weight = adversarial_weight
-        self.gamma = gamma
-        self.critic_learning_rate = critic_learning_rate
+        self.adversarial_weight = options["adversarial_weight"]
+        self.gamma = options["gamma"]
+        self.critic_learning_rate = options["critic_learning_rate"]
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        optimizer = keras.optimizers.Adam(critic_learning_rate)
+        optimizer = keras.optimizers.Adam(self.critic_learning_rate)
         if self.dtype_policy.name == "mixed_float16":
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         # Built now, so that a saved model's critic optimizer loads into it.
         optimizer.build(critic.trainable_variables)
         self.critic_optimizer = optimizer
+        self.keep_options(options)  # a subclass's own, as attributes
 
     @property
     def autoencoder_weights(self) -> list:
@@ -116,20 +113,14 @@ class ACAI(Autoencoder):
 
     def train_step(self, data):
         x = batch_images(data)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape() as tape, tf.GradientTape() as critic_tape:
+        with tf.GradientTape(persistent=True) as tape:
             terms = self.loss_terms(x, training=True)
-            loss = self.optimizer.scale_loss(terms["loss"] / replicas)
-            critic_loss = self.critic_optimizer.scale_loss(
-                terms["critic_loss"] / replicas
-            )
-        weights = self.autoencoder_weights
-        gradients = tape.gradient(loss, weights)
-        self.optimizer.apply_gradients(zip(gradients, weights, strict=True))
-        critic_weights = self.critic.trainable_weights
-        critic_gradients = critic_tape.gradient(critic_loss, critic_weights)
-        self.critic_optimizer.apply_gradients(
-            zip(critic_gradients, critic_weights, strict=True)
+        # Each network descends its own loss with its own Adam.
+        self.descend(tape, [(terms["loss"], self.autoencoder_weights)])
+        self.descend(
+            tape,
+            [(terms["critic_loss"], self.critic.trainable_weights)],
+            self.critic_optimizer,
         )
         return self._record(terms)
 
@@ -137,9 +128,6 @@ class ACAI(Autoencoder):
         return {
             **super().get_config(),
             "critic": keras.saving.serialize_keras_object(self.critic),
-            "adversarial_weight": self.adversarial_weight,
-            "gamma": self.gamma,
-            "critic_learning_rate": self.critic_learning_rate,
             "seed": self.seed,
         }
 
@@ -150,54 +138,27 @@ class ACAI(Autoencoder):
         return super().from_config(config)
 
 
+@builder(ACAIConfig)
 def build_acai(
-    latent_dim: int = 32,
-    architecture: str = "conv",
-    *,
-    image_shape: Sequence[int] = IMAGE_SHAPE,
-    learning_rate: float = 1e-4,
-    dtype_policy: str | None = None,
-    seed: int | None = None,
-    steps_per_execution: int | None = None,
-    adversarial_weight: float = 0.5,
-    gamma: float = 0.2,
-    critic_learning_rate: float | None = None,
+    config: ACAIConfig, *, image_shape, dtype_policy, seed, steps_per_execution
 ) -> ACAI:
     """A compiled ACAI ready for fit(): the autoencoder's networks plus a critic
-    of the encoder's architecture.
-
-    Args:
-        latent_dim: size of the code.
-        architecture: "conv", "dense" or "linear" (networks.py); the critic
-            uses the encoder's.
-        image_shape: (height, width, channels) of the images.
-        learning_rate: Adam's step size for the autoencoder (paper: 1e-4).
-        dtype_policy: a Keras dtype policy; None keeps the global one.
-        seed: seeds the mixing weights alpha.
-        steps_per_execution: training steps per compiled call; None picks
-            base.STEPS_PER_EXECUTION (1 under tf.distribute).
-        adversarial_weight: lambda, the weight of the critic's verdict on mixes
-            in the autoencoder's loss (paper: 0.5; 0 is a plain autoencoder).
-        gamma: real examples for the critic blend x and its reconstruction
-            (paper: 0.2).
-        critic_learning_rate: the critic's Adam step size; None uses
-            learning_rate.
+    of the encoder's architecture. The defaults are the paper's: a 32-D code,
+    lambda 0.5, gamma 0.2, Adam at 1e-4 for both networks. seed seeds the
+    mixing weights alpha.
 
     Example:
         >>> acai = build_acai(32, "conv", seed=0)
         >>> acai.fit(make_dataset(x_train, 64, "dynamic", seed=0), epochs=5)
     """
+    dim, architecture = config.latent_dim, config.architecture
     model = ACAI(
-        build_encoder(latent_dim, architecture, image_shape, False, dtype_policy),
-        build_decoder(latent_dim, architecture, image_shape, dtype_policy),
+        build_encoder(dim, architecture, image_shape, False, dtype_policy),
+        build_decoder(dim, architecture, image_shape, dtype_policy),
         build_critic(architecture, image_shape, dtype_policy),
-        adversarial_weight=adversarial_weight,
-        gamma=gamma,
-        critic_learning_rate=(
-            learning_rate if critic_learning_rate is None else critic_learning_rate
-        ),
         seed=seed,
+        **config.model_options(),
         name="acai",
         dtype=dtype_policy,
     )
-    return compile_with_adam(model, learning_rate, steps_per_execution)
+    return compile_with_adam(model, config.learning_rate, steps_per_execution)

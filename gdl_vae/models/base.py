@@ -9,8 +9,9 @@ A subclass must define:
 It may set the capabilities:
   has_prior             it can draw latent points from p(z) (a VAE);
   has_bound             it has elbo(x) and iwae_bound(x) in nats;
-and override latent_samples(n, seed, codes) and, when it trains more than one
-network, train_step (ACAI).
+a config_class (configs.py: its options, defaults and checks), and override
+latent_samples(n, seed, codes) and, when it trains more than one network or
+on more than one loss, train_step (ACAI, DReG), with descend for each step.
 
 It gets: train_step and test_step that share loss_terms (so a held-out loss is
 the training loss), one Keras metric per loss name, input checks in fit and
@@ -32,8 +33,9 @@ from keras import ops
 
 from gdl_vae.callbacks import StopOnNaN
 from gdl_vae.data.checks import check_images
-from gdl_vae.latent import matched_gaussian
+from gdl_vae.measure.latent import matched_gaussian
 from gdl_vae.models.checks import count as check_count
+from gdl_vae.models.configs import AutoencoderConfig, ModelConfig
 
 tfd = tfp.distributions
 BATCH = 1000  # images per forward pass in encode / decode / reconstruct
@@ -41,7 +43,6 @@ BATCH = 1000  # images per forward pass in encode / decode / reconstruct
 # The conv VAE trains 1.17x faster on 2 CPU cores (benchmarks/results.md), with
 # the same updates.
 STEPS_PER_EXECUTION = 32
-RECONSTRUCTIONS = ("bernoulli", "mse")
 
 
 def steps_per_execution(requested: int | None = None) -> int:
@@ -97,20 +98,17 @@ class LatentModel(keras.Model):
     loss_names: tuple[str, ...] = ("loss",)
     has_prior: bool = False
     has_bound: bool = False
+    config_class: type[ModelConfig] = ModelConfig  # its options (configs.py)
 
     def __init__(
         self,
         encoder: keras.Model,
         decoder: keras.Model,
-        reconstruction: str = "bernoulli",
+        reconstruction: str = AutoencoderConfig.reconstruction,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if reconstruction not in RECONSTRUCTIONS:
-            raise ValueError(
-                f"reconstruction must be one of {', '.join(RECONSTRUCTIONS)}; got "
-                f"{reconstruction!r}."
-            )
+        AutoencoderConfig(reconstruction=reconstruction)  # checks it
         self.reconstruction = reconstruction
         self.encoder = encoder
         self.decoder = decoder
@@ -157,15 +155,23 @@ class LatentModel(keras.Model):
         x = batch_images(data)
         with tf.GradientTape() as tape:
             terms = self.loss_terms(x, training=True)
-            # Under tf.distribute each replica sees part of the global batch and
-            # the replicas' gradients are summed: divide to average them.
-            loss = terms["loss"] / tf.distribute.get_strategy().num_replicas_in_sync
-            loss = self.optimizer.scale_loss(loss)  # loss scaling for float16
-        gradients = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply_gradients(
-            zip(gradients, self.trainable_weights, strict=True)
-        )
+        self.descend(tape, [(terms["loss"], self.trainable_weights)])
         return self._record(terms)
+
+    def descend(self, tape, losses: list, optimizer=None) -> None:
+        """One step of the optimizer (the model's own unless given): each
+        (loss, weights) pair in losses, recorded on tape, gives the gradients
+        of its weights, and they are applied together, in the given order."""
+        optimizer = optimizer or self.optimizer
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        pairs = []
+        for loss, weights in losses:
+            with tape:  # recorded too: the gradient goes through these lines
+                # Under tf.distribute each replica sees part of the global batch
+                # and the replicas' gradients are summed: divide to average them.
+                loss = optimizer.scale_loss(loss / replicas)  # float16: scaled
+            pairs += zip(tape.gradient(loss, weights), weights, strict=True)
+        optimizer.apply_gradients(pairs)
 
     def test_step(self, data):
         return self._record(self.loss_terms(batch_images(data), training=False))
@@ -242,10 +248,23 @@ class LatentModel(keras.Model):
             raise ValueError("z must be finite; got NaN or inf values.")
         return z
 
+    def keep_options(self, options: dict) -> None:
+        """Each option not yet an attribute becomes one of the same name: a
+        subclass's config adds a field, and its loss reads self.<field>."""
+        for name, value in options.items():
+            if not hasattr(self, name):
+                setattr(self, name, value)
+
+    def options(self) -> dict:
+        """The model's own options as they are now (its config_class names
+        them, configs.py): saved by get_config, compared on resume."""
+        return {o.name: getattr(self, o.name) for o in self.config_class.own_options()}
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "reconstruction": self.reconstruction,
+            **self.options(),
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
         }

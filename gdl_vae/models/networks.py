@@ -15,7 +15,7 @@ import keras
 from keras import layers
 
 from gdl_vae.data.specs import IMAGE_SHAPE
-from gdl_vae.models.registry import ARCHITECTURES
+from gdl_vae.models.configs import ARCHITECTURES
 
 CONV_FILTERS = (32, 64)
 HIDDEN_UNITS = 256

@@ -1,48 +1,32 @@
-"""Model names -> builders, with what the command line needs to offer them.
+"""Model names -> builders and configs, with what the command line offers.
 
 Plain Python: importing this module imports neither TensorFlow nor the models,
 so `gdl-vae --help` lists the models, their options and defaults at once. A
-builder is named as "module:function" and imported only when a model is built.
+builder is named as "module:function" and imported only when a model is built;
+its options, defaults and checks are its config (configs.py), one dataclass.
 
-Every builder takes the same arguments: `latent_dim` and `architecture`, then
-keyword-only `image_shape`, `learning_rate`, `dtype_policy`, `seed` and
-`steps_per_execution`, then its model's own options, and returns a compiled
-model. A new model is one file with its class and builder, and one line here:
+A new model is its class, its config and its builder, and one line here:
 
-    register("half_kl_vae", "my_package.models:build_half_kl_vae",
-             "a VAE whose KL term weighs one half")
+    register("free_bits_vae", build_free_bits_vae, "a VAE with free bits")
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from gdl_vae.models import checks
-from gdl_vae.models.checks import PRIORS
+from gdl_vae.models.configs import (
+    ACAIConfig,
+    AutoencoderConfig,
+    ModelConfig,
+    Option,
+    VAEConfig,
+)
 
-ARCHITECTURES = ("conv", "dense", "linear")
-# What the command line passes when neither the user nor the model says more.
-COMMON_DEFAULTS = {"latent_dim": 2, "architecture": "conv", "learning_rate": 1e-3}
 # Decoder passes per traced call of the likelihood bounds (bounds.py): bounds
 # their memory for any k; the command line's memory estimate reads it too.
 MAX_DECODES = 4096
-
-
-@dataclass(frozen=True)
-class Option:
-    """A model's own builder argument, offered as `--name` on the command line."""
-
-    name: str
-    type: type
-    default: object
-    help: str
-    choices: tuple = ()  # the values it may take, when they are few
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -52,14 +36,16 @@ class ModelEntry:
     name: str
     builder: str | Callable  # "module:function", or the function itself
     help: str
-    options: tuple[Option, ...] = ()
-    defaults: dict = field(default_factory=dict)  # overrides of COMMON_DEFAULTS
-    # Checks the options (by keyword) without TensorFlow: models/checks.py.
-    check: Callable | None = None
+    config: type[ModelConfig]  # its options, defaults and checks
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        """The model's own options (beyond latent size, networks, learning rate)."""
+        return self.config.own_options()
 
     def default(self, key: str):
-        """This model's default for a common argument (latent_dim, ...)."""
-        return self.defaults.get(key, COMMON_DEFAULTS[key])
+        """This model's default for any of its options (latent_dim, beta, ...)."""
+        return self.config.default(key)
 
     def load_builder(self) -> Callable:
         """The builder function, imported now if it was named by a string."""
@@ -76,20 +62,19 @@ def register(
     name: str,
     builder: str | Callable,
     help: str,
-    options: tuple[Option, ...] = (),
-    check: Callable | None = None,
-    **defaults,
+    config: type[ModelConfig] | None = None,
 ) -> ModelEntry:
-    """Add a model under `name` (replacing one of that name); returns its entry."""
-    unknown = set(defaults) - set(COMMON_DEFAULTS)
-    if unknown:
+    """Add a model under `name` (replacing one of that name); returns its entry.
+
+    config: its config class; a builder made by configs.builder names its own.
+    """
+    config = config or getattr(builder, "config", None)
+    if not (isinstance(config, type) and issubclass(config, ModelConfig)):
         raise ValueError(
-            f"defaults may set {', '.join(COMMON_DEFAULTS)}; got {sorted(unknown)}. "
-            "A model's own arguments are options."
+            f"register {name!r} with its config, a ModelConfig subclass; got "
+            f"{config!r}. Fix: decorate the builder with configs.builder(YourConfig)."
         )
-    MODELS[name] = ModelEntry(
-        name, builder, help, tuple(options), dict(defaults), check
-    )
+    MODELS[name] = ModelEntry(name, builder, help, config)
     return MODELS[name]
 
 
@@ -103,47 +88,33 @@ def get(name: str) -> ModelEntry:
     return MODELS[name]
 
 
+def import_models() -> None:
+    """Import every registered model's module, which registers its classes
+    with Keras: a saved model loads only once they are (models.load_model)."""
+    for entry in MODELS.values():
+        if isinstance(entry.builder, str):
+            importlib.import_module(entry.builder.partition(":")[0])
+
+
 register(
     "vae",
     "gdl_vae.models.vae:build_vae",
     "variational autoencoder: reconstruction + beta * KL(q(z|x) || p(z)), or the "
     "IWAE bound with --k; prior N(0, I) or the VampPrior",
-    check=checks.vae_options,
-    options=(
-        Option("beta", float, 1.0, "weight of the KL term (1: the ELBO)"),
-        Option("prior", str, "normal", "the prior: N(0, I) or the VampPrior", PRIORS),
-        Option("n_pseudo_inputs", int, 500, "the VampPrior's pseudo-inputs"),
-        Option(
-            "k",
-            int,
-            1,
-            "samples per image in the training loss (1: the ELBO, more: the IWAE "
-            "bound); --iwae-k sets the evaluation's",
-        ),
-        Option(
-            "dreg",
-            bool,
-            False,
-            "with --k > 1: the encoder's doubly reparameterized gradient (Tucker "
-            "et al. 2019)",
-        ),
-    ),
+    VAEConfig,
 )
 register(
     "ae",
     "gdl_vae.models.autoencoder:build_autoencoder",
     "deterministic autoencoder trained on reconstruction alone",
+    AutoencoderConfig,
 )
 register(
     "acai",
     "gdl_vae.models.acai:build_acai",
     "autoencoder whose decoded mixes of codes must fool a critic (Berthelot "
     "et al. 2019)",
-    check=checks.acai_options,
-    options=(
-        Option("adversarial_weight", float, 0.5, "ACAI's lambda"),
-        Option("gamma", float, 0.2, "ACAI's real-image blend weight"),
-    ),
+    ACAIConfig,
 )
 
 # Keras dtype policies the kit trains under (precision.py picks among them).

@@ -9,7 +9,6 @@ per image (IWAE, Burda, Grosse & Salakhutdinov 2016).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -18,8 +17,7 @@ import tensorflow_probability as tfp
 from keras import ops
 
 from gdl_vae.data.checks import check_images
-from gdl_vae.data.specs import IMAGE_SHAPE
-from gdl_vae.models import bounds
+from gdl_vae.measure import bounds
 from gdl_vae.models.base import (
     LatentModel,
     batch_images,
@@ -27,17 +25,12 @@ from gdl_vae.models.base import (
     check_count,
     compile_with_adam,
 )
-from gdl_vae.models.checks import vae_options
+from gdl_vae.models.configs import VAEConfig, builder
 from gdl_vae.models.layers import Sampling
 from gdl_vae.models.networks import build_decoder, build_encoder
+from gdl_vae.models.priors import PRIORS, VampPrior
 
 tfd = tfp.distributions
-
-
-# The pseudo-inputs start as faint grey images (pixels about 0.05) and are
-# clipped to [0, 1], the range of a pixel, as Tomczak & Welling's hardtanh does;
-# inside that range the clip passes gradients through unchanged.
-PSEUDO_INPUT_INIT = {"mean": 0.05, "stddev": 0.01}
 
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
@@ -77,48 +70,41 @@ class VAE(LatentModel):
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
     has_prior = True
     has_bound = True
+    config_class = VAEConfig
 
     def __init__(
         self,
         encoder: keras.Model,
         decoder: keras.Model,
-        beta: float = 1.0,
         seed: int | None = None,
-        fixed_scale: float | None = None,
-        kl_term: str = "both",
-        prior: str = "normal",
-        n_pseudo_inputs: int = 500,
-        k: int = 1,
-        dreg: bool = False,
         **kwargs,
     ):
+        options = self.config_class.take(kwargs)  # beta, prior, ...: checked
         super().__init__(encoder, decoder, **kwargs)
-        vae_options(beta, prior, n_pseudo_inputs, k, dreg, kl_term, fixed_scale)
-        k, n_pseudo_inputs = int(k), int(n_pseudo_inputs)
         if self.reconstruction != "bernoulli":
             raise ValueError(
                 "a VAE's likelihood is Bernoulli (its bounds are in nats); got "
                 f"reconstruction={self.reconstruction!r}."
             )
         self.seed = seed
-        self.fixed_scale = fixed_scale
-        self.kl_term = kl_term
-        self.prior_name, self.n_pseudo_inputs, self.k = prior, n_pseudo_inputs, k
-        self.dreg = bool(dreg)
+        self.fixed_scale = options["fixed_scale"]
+        self.kl_term = options["kl_term"]
+        self.n_pseudo_inputs, self.k = (
+            int(options["n_pseudo_inputs"]),
+            int(options["k"]),
+        )
+        self.dreg = bool(options["dreg"])
         self.pseudo_inputs = None
-        if prior == "vamp":
-            self.pseudo_inputs = self.add_weight(
-                shape=(n_pseudo_inputs, *self.image_shape),
-                initializer=keras.initializers.RandomNormal(**PSEUDO_INPUT_INIT),
-                name="pseudo_inputs",
-            )
-        if fixed_scale is not None and len(encoder.outputs) == 2:
+        self.prior = PRIORS[options["prior"]](self)  # p(z): models/priors.py
+        if self.fixed_scale is not None and len(encoder.outputs) == 2:
             # The log-variance head is ignored: freeze the layer that computes
             # it, so the optimizer expects no gradient for its weights.
             encoder.outputs[1]._keras_history.operation.trainable = False
         self.sampling = Sampling(seed=seed, name="sampling")
         # A variable, so that a callback can anneal it without retracing.
+        beta = options["beta"]
         self.beta = keras.Variable(beta, trainable=False, dtype="float32", name="beta")
+        self.keep_options(options)  # a subclass's own, as attributes
 
     def posterior_parameters(self, x, training: bool = False) -> tuple:
         """(mean, log-variance) of q(z|x), each (N, latent_dim)."""
@@ -136,48 +122,13 @@ class VAE(LatentModel):
     @property
     def analytic_kl(self) -> bool:
         """Whether KL(q(z|x) || p(z)) has a closed form (the N(0, I) prior)."""
-        return self.prior_name == "normal"
+        return self.prior.analytic_kl
 
     def pseudo_images(self):
         """The VampPrior's pseudo-inputs as images, pixels in [0, 1]."""
-        if self.pseudo_inputs is None:
+        if not isinstance(self.prior, VampPrior):
             raise ValueError("this VAE's prior is N(0, I): it has no pseudo-inputs.")
-        return ops.clip(self.pseudo_inputs, 0.0, 1.0)
-
-    def _components(self) -> tuple:
-        """The VampPrior's components q(z|u_k): means and log-variances, [K, dim]."""
-        return self.posterior_parameters(self.pseudo_images())
-
-    def prior(self) -> tfd.Distribution:
-        """p(z): N(0, I), or the VampPrior's mixture of q(z|u_k) over pseudo-inputs."""
-        if self.prior_name == "normal":
-            return tfd.MultivariateNormalDiag(loc=tf.zeros(self.latent_dim))
-        return tfd.MixtureSameFamily(
-            tfd.Categorical(logits=tf.zeros(self.n_pseudo_inputs)),
-            self.posterior(*self._components()),
-        )
-
-    def prior_log_prob(self, z):
-        """log p(z) for z of shape [..., latent_dim].
-
-        The VampPrior's is computed directly: each component's squared distance
-        sum_d (z_d - mu_kd)^2 / s_kd^2 expands into two matrix products, so all
-        K components cost about as much as one dense layer, then a log-sum-exp.
-        """
-        if self.prior_name == "normal":
-            return self.prior().log_prob(z)
-        means, log_vars = self._components()
-        precision = ops.exp(-log_vars)  # [K, latent_dim]
-        flat = ops.reshape(z, (-1, self.latent_dim))
-        distance = (
-            ops.matmul(ops.square(flat), ops.transpose(precision))
-            - 2.0 * ops.matmul(flat, ops.transpose(means * precision))
-            + ops.sum(ops.square(means) * precision, axis=-1)
-        )  # [N, K]
-        constant = ops.sum(log_vars, axis=-1) + self.latent_dim * math.log(2 * math.pi)
-        log_normal = -0.5 * (distance + constant)
-        log_p = ops.logsumexp(log_normal, axis=-1) - math.log(self.n_pseudo_inputs)
-        return ops.reshape(log_p, ops.shape(z)[:-1])
+        return self.prior.pseudo_images()
 
     def loss_terms(self, x, training: bool = False) -> dict:
         z_mean, z_log_var = self.posterior_parameters(x, training=training)
@@ -215,7 +166,7 @@ class VAE(LatentModel):
         if self.dreg:  # log q's parameters held fixed: z alone carries the gradient
             z_mean, z_log_var = ops.stop_gradient(z_mean), ops.stop_gradient(z_log_var)
         log_q = self.posterior(z_mean, z_log_var).log_prob(z)
-        log_ratio = self.prior_log_prob(z) - log_q
+        log_ratio = self.prior.log_prob(z) - log_q
         log_w = log_px_z + self.beta * log_ratio
         bound = ops.logsumexp(log_w, axis=0) - math.log(k)
         terms = {
@@ -246,18 +197,15 @@ class VAE(LatentModel):
         x = batch_images(data)
         with tf.GradientTape(persistent=True) as tape:
             terms = self.loss_terms(x, training=True)
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            scaled = {
-                name: self.optimizer.scale_loss(terms[name] / replicas)
-                for name in ("loss", "encoder_loss")
-            }
         # The encoder descends DReG's surrogate, the decoder the bound; in the
         # order of self.trainable_weights, the optimizer's own (saving needs it).
-        pairs = []
-        for name, network in (("encoder_loss", self.encoder), ("loss", self.decoder)):
-            weights = network.trainable_weights
-            pairs += zip(tape.gradient(scaled[name], weights), weights, strict=True)
-        self.optimizer.apply_gradients(pairs)
+        self.descend(
+            tape,
+            [
+                (terms["encoder_loss"], self.encoder.trainable_weights),
+                (terms["loss"], self.decoder.trainable_weights),
+            ],
+        )
         return self._record(terms)
 
     def call(self, x, training: bool = False):
@@ -282,13 +230,7 @@ class VAE(LatentModel):
         self, n: int, seed: int | None = None, codes: np.ndarray | None = None
     ) -> np.ndarray:
         """n draws z ~ p(z) from the prior, (n, latent_dim); codes is unused."""
-        rng = np.random.default_rng(seed)
-        eps = rng.standard_normal((check_count(n), self.latent_dim)).astype(np.float32)
-        if self.prior_name == "normal":
-            return eps
-        means, log_vars = (ops.convert_to_numpy(t) for t in self._components())
-        component = rng.integers(self.n_pseudo_inputs, size=n)
-        return means[component] + np.exp(0.5 * log_vars[component]) * eps
+        return self.prior.sample(check_count(n), np.random.default_rng(seed))
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """n new images in [0, 1]: z ~ p(z), then the decoder's pixel means."""
@@ -307,78 +249,39 @@ class VAE(LatentModel):
         set of max(ks) draws per image (bounds.iwae_bounds)."""
         return bounds.iwae_bounds(self, x, ks, seed=seed)
 
-    def get_config(self) -> dict:
-        beta = float(self.beta.numpy())
+    def options(self) -> dict:
         return {
-            **super().get_config(),
-            "beta": beta,
-            "seed": self.seed,
-            "fixed_scale": self.fixed_scale,
-            "kl_term": self.kl_term,
-            "prior": self.prior_name,
-            "n_pseudo_inputs": self.n_pseudo_inputs,
-            "k": self.k,
-            "dreg": self.dreg,
+            **super().options(),
+            "beta": float(self.beta.numpy()),  # as annealed so far
+            "prior": self.prior.name,
         }
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "seed": self.seed}
 
+
+@builder(VAEConfig)
 def build_vae(
-    latent_dim: int = 2,
-    architecture: str = "conv",
-    *,
-    image_shape: Sequence[int] = IMAGE_SHAPE,
-    learning_rate: float = 1e-3,
-    dtype_policy: str | None = None,
-    seed: int | None = None,
-    steps_per_execution: int | None = None,
-    beta: float = 1.0,
-    fixed_scale: float | None = None,
-    kl_term: str = "both",
-    prior: str = "normal",
-    n_pseudo_inputs: int = 500,
-    k: int = 1,
-    dreg: bool = False,
+    config: VAEConfig, *, image_shape, dtype_policy, seed, steps_per_execution
 ) -> VAE:
     """A compiled VAE (Adam) ready for fit().
 
-    Args:
-        latent_dim: size of z; 2 to plot the latent space, 16-64 for quality.
-        architecture: "conv", "dense" or "linear" (networks.py).
-        image_shape: (height, width, channels) of the images.
-        learning_rate: Adam's step size.
-        dtype_policy: a Keras dtype policy ("mixed_float16", ...); None keeps
-            the global one. Output layers and losses stay float32.
-        seed: seeds the reparameterization noise (the Sampling layer).
-        steps_per_execution: training steps per compiled call; None picks
-            base.STEPS_PER_EXECUTION (1 under tf.distribute).
-        beta: weight of the KL term; 1 is the ELBO.
-        fixed_scale: freeze q(z|x)'s standard deviation at this value (see VAE).
-        kl_term: "both", "mean" or "variance": the part of the KL the loss keeps
-            (see VAE); sigma is learned in each.
-        prior: "normal" (N(0, I)) or "vamp" (the VampPrior, see VAE).
-        n_pseudo_inputs: the VampPrior's number of pseudo-inputs K.
-        k: samples per image in the training objective: 1 is the ELBO, k > 1
-            the importance-weighted bound (IWAE).
-        dreg: with k > 1, train the encoder on the doubly reparameterized
-            gradient of that bound (see VAE).
+    latent_dim: 2 to plot the latent space, 16-64 for quality. The options
+    are the VAE's (see VAE); seed seeds the reparameterization noise (the
+    Sampling layer).
 
     Example:
         >>> vae = build_vae(2, "dense", seed=0)
         >>> vae.fit(make_dataset(x_train, 128, "dynamic", seed=0), epochs=5)
         >>> vae.elbo(held_out).mean()  # nats per image
     """
+    dim, architecture = config.latent_dim, config.architecture
     model = VAE(
-        build_encoder(latent_dim, architecture, image_shape, True, dtype_policy),
-        build_decoder(latent_dim, architecture, image_shape, dtype_policy),
-        beta=beta,
+        build_encoder(dim, architecture, image_shape, True, dtype_policy),
+        build_decoder(dim, architecture, image_shape, dtype_policy),
         seed=seed,
-        fixed_scale=fixed_scale,
-        kl_term=kl_term,
-        prior=prior,
-        n_pseudo_inputs=n_pseudo_inputs,
-        k=k,
-        dreg=dreg,
+        **config.model_options(),
         name="vae",
         dtype=dtype_policy,
     )
-    return compile_with_adam(model, learning_rate, steps_per_execution)
+    return compile_with_adam(model, config.learning_rate, steps_per_execution)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 import matplotlib.figure
+from PIL import ImageFont
 
 DPI = 100
+MAX_WIDTH = 10.0  # inches: 1,000 pixels, the width of a notebook's output
 
 
 class Figure(matplotlib.figure.Figure):
@@ -28,3 +30,22 @@ def finish(fig: Figure, title: str | None) -> Figure:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def label_font(size: int):
+    """Pillow's own font at `size` pixels (one fixed size before Pillow 10.1)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:
+        return ImageFont.load_default()
+
+
+def panel_grid(n: int, width: float, height: float) -> tuple[Figure, list]:
+    """n panels of width x height inches, wrapped into rows at MAX_WIDTH."""
+    ncols = max(1, min(n, int(MAX_WIDTH // width)))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(width * ncols, height * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, list(axes[:n])

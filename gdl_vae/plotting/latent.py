@@ -12,7 +12,8 @@ from matplotlib.patches import Ellipse
 from gdl_vae.plotting.figure import Figure
 
 
-def _check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
+def check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
+    """codes as an array, or a ValueError unless they are 2-D points (N, 2)."""
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(
@@ -22,7 +23,8 @@ def _check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
     return codes
 
 
-def _scatter(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
+def scatter_codes(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
+    """Points on ax coloured by digit class (tab10), equal axes; returns them."""
     points = ax.scatter(
         codes[:, 0], codes[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5,
         s=3, alpha=alpha,
@@ -33,7 +35,7 @@ def _scatter(ax, codes: np.ndarray, labels: np.ndarray, alpha: float = 0.7):
     return points
 
 
-def _tiles(images: np.ndarray, n: int) -> np.ndarray:
+def tiles(images: np.ndarray, n: int) -> np.ndarray:
     """n * n images (height, width), row by row, as one (n * h, n * w) picture."""
     h, w = images.shape[1:3]
     return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
@@ -54,9 +56,9 @@ def latent_scatter(
     fig = Figure(figsize=(5 * len(panels) + 1, 4.6), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (name, panel) in zip(axes, panels.items(), strict=True):
-        scatter = _scatter(ax, _check_2d(panel), labels)
+        scatter = scatter_codes(ax, check_2d(panel), labels)
         if points is not None:
-            extra = _check_2d(points, "points")
+            extra = check_2d(points, "points")
             ax.scatter(extra[:, 0], extra[:, 1], marker="x", c="black", s=12, lw=0.8)
         if name:
             ax.set_title(name)
@@ -79,11 +81,11 @@ def posterior_ellipses(
     A diagonal Gaussian's contours are axis-aligned ellipses with half-axes
     k * stddev. `codes` (with `code_labels`) draws other codes faintly behind.
     """
-    means, stddevs = _check_2d(means, "means"), _check_2d(stddevs, "stddevs")
+    means, stddevs = check_2d(means, "means"), check_2d(stddevs, "stddevs")
     fig = Figure(figsize=(6.5, 5.5), layout="constrained")
     ax = fig.subplots()
     if codes is not None:
-        _scatter(ax, _check_2d(codes), code_labels, alpha=0.15)
+        scatter_codes(ax, check_2d(codes), code_labels, alpha=0.15)
     colors = matplotlib.colormaps["tab10"]
     for mean, std, label in zip(means, stddevs, labels, strict=True):
         for k, style in ((1, "-"), (2, "--")):
@@ -126,8 +128,8 @@ def posterior_panels(
     for ax in axes.flat[len(panels) :]:
         ax.set_axis_off()
     for ax, (name, (means, stds)) in zip(axes.flat, panels.items(), strict=False):
-        means, stds = _check_2d(means, "means"), _check_2d(stds, "stddevs")
-        scatter = _scatter(ax, means, labels, alpha=0.4)
+        means, stds = check_2d(means, "means"), check_2d(stds, "stddevs")
+        scatter = scatter_codes(ax, means, labels, alpha=0.4)
         for mean, std, label in zip(
             means[:n_ellipses], stds[:n_ellipses], labels[:n_ellipses], strict=True
         ):
@@ -152,7 +154,7 @@ def posterior_panels(
 def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> Figure:
     """Images decoded from an n x n latent_grid, tiled, z values on the axes."""
     images = np.asarray(images)
-    grid = _check_2d(grid, "grid")
+    grid = check_2d(grid, "grid")
     n = math.isqrt(len(images))
     if n * n != len(images) or len(grid) != len(images):
         raise ValueError(
@@ -162,7 +164,7 @@ def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> 
     w = images.shape[2]
     fig = Figure(figsize=(7, 7), layout="constrained")
     ax = fig.subplots()
-    ax.imshow(_tiles(images[..., 0], n), cmap="gray", vmin=0, vmax=1)
+    ax.imshow(tiles(images[..., 0], n), cmap="gray", vmin=0, vmax=1)
     ticks = np.arange(n) * w + w / 2
     ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=7)
     ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=7)

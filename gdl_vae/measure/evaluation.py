@@ -10,7 +10,7 @@ nearer_training_share:  a memorisation test for generated images;
 latent_classifier_accuracy: how linearly the codes separate the classes.
 
 The likelihood bounds (ELBO, IWAE) live with the model that has them:
-gdl_vae.models.bounds, called as vae.elbo(x) and vae.iwae_bound(x).
+gdl_vae.measure.bounds, called as vae.elbo(x) and vae.iwae_bound(x).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import math
 import keras
 import numpy as np
 
-from gdl_vae.latent import interpolate, nearest_distances
+from gdl_vae.measure.latent import interpolate
+from gdl_vae.measure.neighbours import nearest_distances
 
 
 def _rms(a: np.ndarray, b: np.ndarray, keep: int) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow_probability as tfp
 
+from gdl_vae.measure.neighbours import nearest_distances
+
 tfd = tfp.distributions
 METHODS = ("linear", "spherical")
 
@@ -87,33 +89,6 @@ def interpolate(
         path = direction * ((1 - t) * norm_a + t * norm_b)
     path = path.astype(np.float32)
     return path[0] if start.ndim == 1 else path
-
-
-def nearest_distances(
-    points: np.ndarray, reference: np.ndarray, exclude_self: bool = False
-) -> np.ndarray:
-    """Euclidean distance from each point to its nearest reference point, (N,).
-
-    exclude_self=True, with points and reference the same array, skips each
-    point's zero distance to itself (the nearest-neighbour distances of a set).
-    """
-    points = np.asarray(points, np.float64)
-    reference = np.asarray(reference, np.float64)
-    if points.ndim != 2 or reference.ndim != 2 or points.shape[1] != reference.shape[1]:
-        raise ValueError(
-            f"points and reference must be (N, d) and (M, d); got {points.shape} "
-            f"and {reference.shape}."
-        )
-    ref_sq = np.sum(reference**2, axis=1)
-    out = np.empty(len(points))
-    for i in range(0, len(points), 1024):  # bounded memory: 1024 x M at a time
-        chunk = points[i : i + 1024]
-        sq = np.sum(chunk**2, axis=1)[:, None] + ref_sq[None] - 2 * chunk @ reference.T
-        if exclude_self:
-            rows = np.arange(len(chunk))
-            sq[rows, rows + i] = np.inf
-        out[i : i + len(chunk)] = np.sqrt(np.maximum(sq.min(axis=1), 0.0))
-    return out
 
 
 def empty_fraction(

@@ -8,7 +8,7 @@ buttons), and the right shows the decoded strip between them.
 
 `explore_latent(model, x, labels)` shows it with ipywidgets, which Jupyter,
 JupyterLab, VS Code and Colab all draw; the map that answers the mouse is a
-small anywidget (gdl_vae.map_widget, a few lines of JavaScript), and without
+small anywidget (gdl_vae.plotting.map_widget, a few lines of JavaScript), and without
 anywidget the map is a plain picture and the sliders and buttons do it all.
 Where no widget front end is there (a notebook run by nbval or by the
 benchmarks, the course website; the environment variable GDL_VAE_NO_WIDGETS=1
@@ -20,20 +20,17 @@ a browser.
 
 from __future__ import annotations
 
-import io
 import os
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image, ImageDraw
 
-from gdl_vae.film import label_font
-from gdl_vae.latent import latent_grid
-from gdl_vae.map_widget import clickable_map
-from gdl_vae.plotting.figure import Figure
-from gdl_vae.plotting.latent import _check_2d, _scatter, _tiles
+from gdl_vae.measure.latent import latent_grid
+from gdl_vae.plotting.figure import Figure, label_font
+from gdl_vae.plotting.latent import check_2d, scatter_codes, tiles
 
-MODES = ("point", "interpolate")
+MODES = ("point", "interpolate")  # what the right side shows
 MAP_PIXELS = 360  # the map's rendered size, square
 DIGIT_PIXELS = 168  # the decoded digit, enlarged 6 times
 
@@ -60,12 +57,6 @@ def _digit_names(ax, codes: np.ndarray, labels: np.ndarray) -> None:
                 va="center", color="black", alpha=0.85)  # fmt: skip
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _digit_pixels(image: np.ndarray, size: int) -> np.ndarray:
     """An image in [0, 1] as uint8 greyscale, enlarged to size x size."""
     grey = np.round(np.clip(np.asarray(image).squeeze(), 0, 1) * 255).astype(np.uint8)
@@ -80,6 +71,8 @@ class LatentExplorer:
     with a margin.
     """
 
+    modes = MODES
+
     def __init__(self, model, x: np.ndarray, labels: np.ndarray, steps: int = 8):
         if model.latent_dim != 2:
             raise ValueError(
@@ -89,13 +82,13 @@ class LatentExplorer:
         if len(x) != len(labels):
             raise ValueError(f"{len(x)} images but {len(labels)} labels.")
         self.model, self.labels, self.steps = model, np.asarray(labels), steps
-        self.codes = _check_2d(model.codes(x))
+        self.codes = check_2d(model.codes(x))
         low, high = np.percentile(self.codes, [1, 99], axis=0)
         margin = 0.15 * (high - low)
         self.low, self.high = low - margin, high + margin
         self.point = np.median(self.codes, axis=0).astype(np.float32)
         self.ends: dict[str, np.ndarray] = {}
-        self.mode = "point"
+        self.mode = MODES[0]
         self._background = None  # the rendered map, drawn once
         self.widgets: dict = {}  # widget() fills it: the controls, by name
 
@@ -156,7 +149,7 @@ class LatentExplorer:
         if self._background is None:
             fig = Figure(figsize=(MAP_PIXELS / 100, MAP_PIXELS / 100), dpi=100)
             ax = fig.add_axes((0, 0, 1, 1))
-            _scatter(ax, self.codes, self.labels, alpha=0.5)
+            scatter_codes(ax, self.codes, self.labels, alpha=0.5)
             _digit_names(ax, self.codes, self.labels)
             ax.set_aspect("auto")
             ax.set_xlim(self.low[0], self.high[0])
@@ -202,7 +195,7 @@ class LatentExplorer:
         fig = Figure(figsize=(11, 6.4), layout="constrained")
         top, bottom = fig.subfigures(2, 1, height_ratios=[5, 1.2])
         ax_map, ax_grid = top.subplots(1, 2)
-        _scatter(ax_map, self.codes, self.labels, alpha=0.5)
+        scatter_codes(ax_map, self.codes, self.labels, alpha=0.5)
         _digit_names(ax_map, self.codes, self.labels)
         ax_map.set_aspect("auto")
         ax_map.scatter(*lattice.T, marker="+", c="black", s=14, lw=0.8)
@@ -213,7 +206,7 @@ class LatentExplorer:
         ax_map.set_xlim(self.low[0], self.high[0])
         ax_map.set_ylim(self.low[1], self.high[1])
         ax_map.set_title("held-out codes; + decoded on the right")
-        ax_grid.imshow(_tiles(images, n), cmap="gray", vmin=0, vmax=1)
+        ax_grid.imshow(tiles(images, n), cmap="gray", vmin=0, vmax=1)
         ax_grid.set_axis_off()
         ax_grid.set_title(f"decoded at the {n} x {n} points")
         strip = self.interpolation()
@@ -224,95 +217,11 @@ class LatentExplorer:
         bottom.suptitle("from A to B along the line", fontsize=10)
         return fig
 
-    # -- widgets -------------------------------------------------------------
-
     def widget(self):
-        """The explorer as ipywidgets: the map (which answers the mouse when
-        anywidget is there), the view, sliders, mode and the A/B buttons."""
-        import ipywidgets as widgets
+        """The explorer as ipywidgets (map_widget.explorer_widget)."""
+        from gdl_vae.plotting.map_widget import explorer_widget
 
-        sliders = [
-            widgets.FloatSlider(
-                value=float(self.point[i]), min=float(self.low[i]),
-                max=float(self.high[i]), step=float(self.high[i] - self.low[i]) / 200,
-                description=f"z[{i}]", continuous_update=True, readout_format=".2f",
-            )
-            for i in range(2)
-        ]  # fmt: skip
-        mode = widgets.ToggleButtons(options=MODES, value=self.mode, description="mode")
-        buttons = [widgets.Button(description=f"{name} here") for name in "AB"]
-        map_png = _png(self.map_pixels())
-        map_view = clickable_map(map_png) or widgets.Image(format="png", value=map_png)
-        digit_view = widgets.Image(format="png", value=_png(self.view_pixels()))
-        status = widgets.HTML()
-        self.widgets = {
-            "sliders": sliders, "mode": mode, "buttons": buttons,
-            "map": map_view, "view": digit_view, "status": status,
-        }  # fmt: skip
-        following = [False]  # sliders being set to the point: no echo
-        # What follow() set each slider to since the user last moved one. The
-        # front end snaps a slider set from here to its step and may send that
-        # back, even after the mouse has moved on: such an echo is no move.
-        sent: list[list[float]] = [[], []]
-
-        def follow() -> None:
-            """Sliders to the point the mouse set."""
-            following[0] = True
-            for slider, value, values in zip(sliders, self.point, sent, strict=True):
-                slider.value = float(value)
-                values.append(float(value))
-            following[0] = False
-
-        def refresh() -> None:
-            map_view.value = _png(self.map_pixels())
-            digit_view.value = _png(self.view_pixels())
-            z = ", ".join(f"{c:.2f}" for c in self.point)
-            ends = ", ".join(f"{k} = ({self.ends[k][0]:.2f}, {self.ends[k][1]:.2f})"
-                             for k in sorted(self.ends))  # fmt: skip
-            status.value = f"z = ({z})" + (f"; {ends}" if ends else "")
-
-        def on_slide(change) -> None:
-            if following[0]:
-                return
-            i = sliders.index(change["owner"])
-            # Snapping moves a value by half a step at most; a key press, a step.
-            if any(abs(change["new"] - v) < 0.6 * sliders[i].step for v in sent[i]):
-                return  # an echo of what follow() set
-            sent[0].clear(), sent[1].clear()
-            z = [float(c) for c in self.point]  # the other slider may hold an echo
-            z[i] = change["new"]
-            self.move_to(z)
-            refresh()
-
-        def on_mode(change) -> None:
-            self.mode = change["new"]
-            refresh()
-
-        def on_hover(change) -> None:
-            if len(change["new"]) == 2:
-                self.move_to(self.at_map(*change["new"]))
-                follow()
-                refresh()
-
-        def on_click(change) -> None:
-            if len(change["new"]) == 3:
-                self.click(*change["new"][:2])
-                follow()
-                refresh()
-
-        for slider in sliders:
-            slider.observe(on_slide, names="value")
-        mode.observe(on_mode, names="value")
-        if "hover" in map_view.trait_names():
-            map_view.observe(on_hover, names="hover")
-            map_view.observe(on_click, names="click")
-        for name, button in zip("AB", buttons, strict=True):
-            button.on_click(lambda _b, name=name: (self.set_end(name), refresh()))
-        refresh()
-        controls = widgets.VBox([*sliders, mode, widgets.HBox(buttons), status])
-        return widgets.VBox(
-            [widgets.HBox([map_view, widgets.VBox([digit_view, controls])])]
-        )
+        return explorer_widget(self)
 
 
 def explore_latent(model, x: np.ndarray, labels: np.ndarray, steps: int = 8):

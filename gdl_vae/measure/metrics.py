@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CHUNK = 1024  # rows of a distance matrix computed at a time: bounds memory
+from gdl_vae.measure import neighbours
 
 
 def _features(x: np.ndarray, name: str) -> np.ndarray:
@@ -66,31 +66,12 @@ def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     return float(mean_gap @ mean_gap + max(trace, 0.0))
 
 
-def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
-    return np.maximum(d, 0.0)
-
-
 def knn_radii(x: np.ndarray, k: int = 3) -> np.ndarray:
     """Distance from each row of x to its k-th nearest other row, shape (N,)."""
     x = _features(x, "x")
     if not 1 <= k < len(x):
         raise ValueError(f"k must be in 1..{len(x) - 1} for {len(x)} rows; got {k}.")
-    radii = np.empty(len(x))
-    for start in range(0, len(x), CHUNK):
-        d = _squared_distances(x[start : start + CHUNK], x)
-        # Index k: the row itself is its own nearest neighbour, at distance 0.
-        radii[start : start + CHUNK] = np.partition(d, k, axis=1)[:, k]
-    return np.sqrt(radii)
-
-
-def _inside_any_ball(points: np.ndarray, centres: np.ndarray, radii: np.ndarray):
-    """For each point: does some centre's ball (its radius) contain it?"""
-    inside = np.empty(len(points), bool)
-    for start in range(0, len(points), CHUNK):
-        d = np.sqrt(_squared_distances(points[start : start + CHUNK], centres))
-        inside[start : start + CHUNK] = (d <= radii[None, :]).any(axis=1)
-    return inside
+    return neighbours.kth_distances(x, k)
 
 
 def precision_recall(
@@ -104,8 +85,8 @@ def precision_recall(
     real, fake = _features(real, "real"), _features(fake, "fake")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"feature sizes differ: {real.shape[1]} and {fake.shape[1]}")
-    precision = _inside_any_ball(fake, real, knn_radii(real, k)).mean()
-    recall = _inside_any_ball(real, fake, knn_radii(fake, k)).mean()
+    precision = neighbours.inside_any_ball(fake, real, knn_radii(real, k)).mean()
+    recall = neighbours.inside_any_ball(real, fake, knn_radii(fake, k)).mean()
     return {"precision": float(precision), "recall": float(recall)}
 
 
@@ -130,7 +111,7 @@ def calibration_sets(
     only (sharp but not diverse). Give training images when the reference is
     the test set.
     """
-    from gdl_vae.classifier import blurred
+    from gdl_vae.measure.classifier import blurred
 
     x, y = np.asarray(x, np.float32), np.asarray(y)
     if len(x) != len(y) or len(x) < n:
@@ -198,8 +179,10 @@ class Reference:
                 f"Fix: pass as many images as the reference has ({len(self)})."
             )
         features = self.judge.features(samples)
-        precision = _inside_any_ball(features, self.manifold, self.radii).mean()
-        recall = _inside_any_ball(
+        precision = neighbours.inside_any_ball(
+            features, self.manifold, self.radii
+        ).mean()
+        recall = neighbours.inside_any_ball(
             self.manifold, features, knn_radii(features, self.k)
         ).mean()
         return {

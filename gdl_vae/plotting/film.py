@@ -21,17 +21,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from gdl_vae.plotting.figure import label_font
 
 LABEL_HEIGHT = 22  # pixels above each frame for its label
-
-
-def label_font(size: int):
-    """Pillow's own font at `size` pixels (one fixed size before Pillow 10.1)."""
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:
-        return ImageFont.load_default()
 
 
 def frame_image(

@@ -8,7 +8,7 @@ iwae_bound:  log p(x) >= E[log (1/k) sum_i p(x, z_i) / q(z_i|x)],  z_i ~ q(z|x)
 iwae_bounds: the same bound for several k, from one set of draws.
 kl_parts:    the analytic KL to N(0, I) split into its mean and variance terms.
 
-The model needs posterior_parameters, posterior, prior, prior_log_prob,
+The model needs posterior_parameters, posterior, prior (models/priors.py),
 analytic_kl, decoder, likelihood and traced (a VAE has them all).
 """
 
@@ -51,7 +51,7 @@ def _log_terms(model, x, k: int, seed):
     logits = model.decoder(tf.reshape(z, [-1, model.latent_dim]), training=False)
     logits = tf.reshape(logits, [k, -1, *model.image_shape])
     log_px_z = model.likelihood(logits).log_prob(x)  # x broadcasts over k
-    log_ratio = model.prior_log_prob(z) - q.log_prob(z)
+    log_ratio = model.prior.log_prob(z) - q.log_prob(z)
     return log_px_z, log_ratio
 
 

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from gdl_vae.evaluation import decoded_paths
+from gdl_vae.measure.evaluation import decoded_paths
 
 SIZE = 32  # image height and width, as in the paper
 WIDTH = 2.0  # line thickness in pixels

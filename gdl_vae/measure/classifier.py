@@ -103,7 +103,7 @@ class DigitClassifier:
 
     def features(self, images: np.ndarray) -> np.ndarray:
         """The last hidden layer's activations, shape (N, D): the space in which
-        gdl_vae.metrics compares generated images with real ones."""
+        gdl_vae.measure.metrics compares generated images with real ones."""
         check_images(images, self.model.input_shape[1:], "images")
         if self._extractor is None:
             self._extractor = keras.Model(
