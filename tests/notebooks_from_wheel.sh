@@ -59,7 +59,7 @@ cd "$work"
 import importlib.metadata as m, pathlib, platform, gdl_vae
 where = pathlib.Path(gdl_vae.__file__).resolve()
 assert "site-packages" in where.parts, where
-weights = where.parent / "weights" / "digit_classifier.weights.h5"
+weights = where.parent / "measure" / "weights" / "digit_classifier.weights.h5"
 assert weights.is_file(), f"the wheel lacks the classifier weights: {weights}"
 names = ("tensorflow", "keras", "tensorflow-probability", "tf-keras", "numpy")
 print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
