@@ -39,8 +39,9 @@ def best_policy(cpuinfo: str | None = None) -> str:
     "mixed_bfloat16" on a CPU with AMX, "float32" otherwise.
 
     AVX512-BF16 alone is not enough: on a 2-core AMD EPYC with it (no AMX) the
-    default VAE trained only 1.07x faster under mixed_bfloat16, with a held-out
-    ELBO 1.22 nats lower (mean of 3 seeds; benchmarks/precision.py).
+    default VAE trained only 1.04x faster under mixed_bfloat16 (mean of 3
+    seeds; benchmarks/precision.md), and its held-out ELBO moved by 0.43 nats,
+    well inside the 5.8 nats that seeds alone spread float32's.
     """
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:

@@ -153,7 +153,7 @@ def write_figures(
     """reconstructions.png, samples.png, losses.png and, in 2-D, latent.png."""
     shown = x_test[:10]
     plotting.reconstruction_grid(
-        shown, model.reconstruct(shown), title="held-out digits and reconstructions"
+        shown, model.reconstruct(shown), title="held-out images and reconstructions"
     ).savefig(out / "reconstructions.png", dpi=100)
     codes = model.codes(x_test)  # a VAE's posterior means
     sample_figure(model, 64, 0, codes).savefig(out / "samples.png", dpi=100)
@@ -181,8 +181,9 @@ def sample_figure(
     """New images: decodes of model.latent_samples (the prior, or the Gaussian
     fitted to the held-out codes of a model without one)."""
     z = model.latent_samples(n, seed=seed, codes=codes)
+    prior = getattr(model, "prior", None)  # models/priors.py
     title = (
-        "new images: z ~ N(0, I)"
+        f"new images: z ~ {getattr(prior, 'title', 'p(z)')}"
         if model.has_prior
         else f"{model.name}: random codes from the Gaussian fitted to its codes"
     )

@@ -316,3 +316,13 @@ def test_a_prior_added_by_one_class_trains_samples_saves_and_loads(
     assert loaded.get_config()["prior"] == "mixture"
     np.testing.assert_array_equal(np.array(loaded.prior.means), vae.prior.means)
     np.testing.assert_array_equal(loaded.latent_samples(500, seed=0), z)
+
+
+def test_a_run_folders_samples_name_the_prior_they_come_from(vamp_vae):
+    from gdl_vae import runs
+
+    figure = runs.sample_figure(vamp_vae, 4, 0, None)
+    assert figure._suptitle.get_text() == "new images: z ~ the VampPrior"
+    normal = gdl_vae.build_vae(2, "dense")
+    figure = runs.sample_figure(normal, 4, 0, None)
+    assert figure._suptitle.get_text() == "new images: z ~ N(0, I)"

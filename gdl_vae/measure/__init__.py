@@ -8,6 +8,7 @@ evaluation.py  continuity, memorisation, linear read-out
 lines.py       the lines benchmark of ACAI (Berthelot et al. 2019): data, metrics
 pca.py         PCA, principal angles, linear autoencoders (notebook 05)
 neighbours.py  the one nearest-neighbour kernel the others use
+stats.py       error bars: mean ± standard error, bootstrap, resolved or not
 
 Each module loads on first use: `from gdl_vae.measure import metrics`.
 """

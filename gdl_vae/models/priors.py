@@ -47,6 +47,7 @@ class Prior:
     """p(z) over the VAE's latent space."""
 
     name = ""
+    title = "p(z)"  # how a figure names it: "new images: z ~ N(0, I)"
     analytic_kl = False  # KL(q(z|x) || p(z)) in closed form (tfd.kl_divergence)
 
     def __init__(self, vae) -> None:
@@ -69,6 +70,7 @@ class Prior:
 class NormalPrior(Prior):
     """The standard normal N(0, I): the prior of the ELBO in its textbook form."""
 
+    title = "N(0, I)"
     analytic_kl = True
 
     def __call__(self) -> tfd.Distribution:
@@ -83,6 +85,8 @@ class VampPrior(Prior):
     """The VampPrior (Tomczak & Welling 2018): p(z) = 1/K sum_k q(z|u_k), an
     equal mixture of the encoder's own posteriors at K learned pseudo-inputs
     u_k (pixels clipped to [0, 1]). It has no closed-form KL."""
+
+    title = "the VampPrior"
 
     def __init__(self, vae) -> None:
         super().__init__(vae)

@@ -1,0 +1,104 @@
+"""Error bars: a mean with its standard error, and when a difference counts.
+
+A verdict that rests on a difference between two models is measured more than
+once (over seeds, or by resampling the test images), printed as mean ±
+standard error, and claimed only where the difference exceeds about two
+standard errors (`RESOLVED_AT`); otherwise it is not resolved at this budget.
+
+    >>> a = over_seeds([0.54, 0.57, 0.52])   # one number per seed
+    >>> b = over_seeds([0.35, 0.41, 0.33])
+    >>> print(f"{a:.2f} against {b:.2f}: {compare(a, b, 'precision')}")
+    0.54 ± 0.01 against 0.36 ± 0.02: precision higher by 0.18 ± 0.03 (resolved)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+RESOLVED_AT = 2.0  # standard errors a difference must exceed to be claimed
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean, its standard error and the number of measurements behind it.
+
+    Formats as "mean ± se", each with the format spec given: f"{e:.2f}".
+    """
+
+    mean: float
+    se: float
+    n: int
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".3g"
+        return f"{self.mean:{spec}} ± {self.se:{spec}}"
+
+    def __str__(self) -> str:
+        return format(self)
+
+    def __sub__(self, other: Estimate) -> Estimate:
+        """The difference of two independent estimates; their errors add in
+        quadrature."""
+        return Estimate(
+            self.mean - other.mean, math.hypot(self.se, other.se), min(self.n, other.n)
+        )
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the mean is farther from 0 than RESOLVED_AT standard errors
+        (for a difference: whether the two things measurably differ)."""
+        return abs(self.mean) > RESOLVED_AT * self.se
+
+
+def _values(values: Sequence[float], least: int, what: str) -> np.ndarray:
+    values = np.asarray(values, np.float64).ravel()
+    if len(values) < least or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{what} needs at least {least} finite values; got {values.tolist()}. "
+            "Fix: measure over more seeds (3 or more)."
+        )
+    return values
+
+
+def over_seeds(values: Sequence[float]) -> Estimate:
+    """The mean of one measurement per seed, with its standard error
+    (sample standard deviation / sqrt(n)); at least 2 seeds."""
+    values = _values(values, 2, "over_seeds")
+    se = float(values.std(ddof=1) / math.sqrt(len(values)))
+    return Estimate(float(values.mean()), se, len(values))
+
+
+def bootstrap(
+    values: Sequence[float],
+    statistic: Callable[[np.ndarray], float] = np.mean,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> Estimate:
+    """statistic(values), with the standard error from resampling values with
+    replacement: for one model measured on many test images, where training
+    more seeds costs too much. It sees only the test set's noise, not the
+    training's: prefer over_seeds where seeds are affordable."""
+    values = _values(values, 2, "bootstrap")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(values), size=(n_resamples, len(values)))
+    resampled = np.array([statistic(values[p]) for p in picks])
+    return Estimate(float(statistic(values)), float(resampled.std(ddof=1)), len(values))
+
+
+def compare(a: Estimate, b: Estimate, what: str = "", unit: str = "") -> str:
+    """One line on a - b: which is higher and by how much, and whether that is
+    resolved (more than RESOLVED_AT standard errors) at this budget."""
+    difference = a - b
+    unit = f" {unit}" if unit else ""
+    if not difference.resolved:
+        return (
+            f"{what + ' ' if what else ''}difference {difference:.2g}{unit}: not "
+            f"resolved at this budget (under {RESOLVED_AT:g} standard errors)"
+        )
+    direction = "higher" if difference.mean > 0 else "lower"
+    size = Estimate(abs(difference.mean), difference.se, difference.n)
+    return f"{what + ' ' if what else ''}{direction} by {size:.2f}{unit} (resolved)"
