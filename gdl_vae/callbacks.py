@@ -1,5 +1,6 @@
 """Callbacks for training: a stop on NaN, the epoch clock (with its progress
-log and a wall-clock budget), KL warm-up, and keeping the best epoch."""
+log and a wall-clock budget), KL warm-up, keeping the best epoch, and the
+held-out minus training gap as training goes on."""
 
 from __future__ import annotations
 
@@ -120,32 +121,42 @@ class ProgressLog(EpochClock):
 
 
 class KLWarmup(keras.callbacks.Callback):
-    """Anneal a VAE's beta linearly from 0 to `target` over the first `epochs`.
+    """Raise a VAE's beta linearly from 0 to `target` over the first `epochs`,
+    a little at every training step.
 
     KL warm-up (Bowman et al. 2016; Sonderby et al. 2016): early in training
     the KL term can shut latent units before the decoder has learned to use
-    them; starting from beta = 0 lets the codes carry information first. beta
-    is a variable, so changing it does not retrace the training step.
+    them; starting from beta = 0 lets the codes carry information first.
+    `epochs` may be a fraction (a warm-up over a third of 4 epochs is 4/3).
+    beta is a variable, so changing it does not retrace the training step.
     """
 
-    def __init__(self, epochs: int, target: float = 1.0):
+    def __init__(self, epochs: float, target: float = 1.0):
         super().__init__()
-        if epochs < 1:
-            raise ValueError(f"epochs must be at least 1; got {epochs}.")
+        if not epochs > 0:
+            raise ValueError(f"epochs must be above 0; got {epochs}.")
         if not target >= 0:
             raise ValueError(f"target must be >= 0; got {target}.")
         self.epochs, self.target = epochs, target
+        self._epoch, self._steps = 0, None
 
-    def beta_at(self, epoch: int) -> float:
-        """The beta used during `epoch` (counted from 0)."""
+    def beta_at(self, epoch: float) -> float:
+        """The beta after `epoch` epochs of training (a fraction mid-epoch)."""
         return self.target * min(1.0, epoch / self.epochs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.model.beta.assign(self.beta_at(epoch))
+        self._epoch = epoch
+        self._steps = self.params.get("steps") if self.params else None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # Keras calls this once per execution of steps_per_execution steps,
+        # with the execution's first step: beta then rises in those strides.
+        progress = self._epoch + (batch / self._steps if self._steps else 0.0)
+        self.model.beta.assign(self.beta_at(progress))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["beta"] = self.beta_at(epoch)
+            logs["beta"] = float(self.model.beta.numpy())
 
 
 class KeepBest(keras.callbacks.Callback):
@@ -173,6 +184,52 @@ class KeepBest(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.weights is not None:
             self.model.set_weights(self.weights)
+
+
+class GapTracker(keras.callbacks.Callback):
+    """Overfitting as it happens: held-out minus training loss every `every` epochs.
+
+    seen and held_out are fixed images (already binarized) from the training
+    and the test set, as many of each. `curve` collects one dict per check:
+    epoch, the reconstruction term on both sets and its gap
+    (`reconstruction_gap`), and for a model with a bound the negative ELBO
+    with the whole KL (`neg_elbo`, `gap`), whatever part of the KL it trains on.
+    """
+
+    def __init__(self, seen: np.ndarray, held_out: np.ndarray, every: int = 1):
+        super().__init__()
+        if len(seen) != len(held_out) or every < 1:
+            raise ValueError(
+                f"GapTracker needs as many training as held-out images and "
+                f"every >= 1; got {len(seen)}, {len(held_out)} and every={every}."
+            )
+        self.seen, self.held_out, self.every = seen, held_out, every
+        self.curve: list[dict] = []
+
+    def _terms(self, x: np.ndarray) -> tuple[float, float | None]:
+        from gdl_vae.measure.bounds import kl_parts  # TensorFlow: on first use
+
+        terms = self.model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
+        reconstruction = float(terms["reconstruction_loss"])
+        if not getattr(self.model, "has_bound", False):
+            return reconstruction, None
+        kl = kl_parts(self.model, x)
+        return reconstruction, reconstruction + sum(kl.values())
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        (rec_seen, bound_seen), (rec_held, bound_held) = map(
+            self._terms, (self.seen, self.held_out)
+        )
+        point = {
+            "epoch": epoch + 1,
+            "reconstruction": rec_held,
+            "reconstruction_gap": rec_held - rec_seen,
+        }
+        if bound_seen is not None:
+            point |= {"neg_elbo": bound_held, "gap": bound_held - bound_seen}
+        self.curve.append(point)
 
 
 class TimeDecay(keras.callbacks.Callback):

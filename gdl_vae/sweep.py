@@ -2,16 +2,18 @@
 
 The engine of notebook 04: which part of the loss gives which property.
 `train_models` trains every model for the same number of images seen;
-`measure` returns one row per model (the likelihood terms and the
-train/held-out gaps, continuity, completeness and memorisation, active units
-and posterior width); `term_effects` says, from the 2 x 2 design (no KL, the
-KL's mean term, its variance term, both), what each term does to a property;
-`table` prints rows as aligned text.
+`train_over_seeds` repeats that for several seeds, so that every difference
+comes with its error bar (gdl_vae.measure.stats); `measure` returns one row
+per model (the likelihood terms and the train/held-out gaps, continuity,
+completeness and memorisation, active units and posterior width); DESIGN names
+the 2 x 2 design (no KL, the KL's mean term, its variance term, both);
+`table` prints rows as aligned text, estimates as mean ± standard error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -86,6 +88,42 @@ def train_models(
     return trained
 
 
+def train_over_seeds(
+    builders: Mapping[str, Callable[[int], keras.Model]],
+    x_train: np.ndarray,
+    images_seen: int,
+    seeds: Sequence[int],
+    batch_size: int = 128,
+    callbacks: Callable[[str, int], Sequence[keras.callbacks.Callback]] | None = None,
+) -> dict[str, list[Trained]]:
+    """train_models once per seed: builders map a name to build(seed); returns
+    {name: [Trained, one per seed]} and prints one line per model, its final
+    training loss as mean ± standard error over the seeds. callbacks(name,
+    seed) gives a run's extra callbacks."""
+    from gdl_vae.measure.stats import over_seeds
+
+    if len(seeds) < 2:
+        raise ValueError(f"train_over_seeds needs 2 seeds or more; got {seeds}.")
+    runs: dict[str, list[Trained]] = {name: [] for name in builders}
+    for seed in seeds:
+        trained = train_models(
+            {name: functools.partial(build, seed) for name, build in builders.items()},
+            x_train, images_seen, batch_size, seed=seed, verbose=False,
+            callbacks={n: callbacks(n, seed) for n in builders} if callbacks else None,
+        )  # fmt: skip
+        for name, run in trained.items():
+            runs[name].append(run)
+    epochs = epochs_for(images_seen, len(x_train))
+    for name, group in runs.items():
+        loss = over_seeds([run.history["loss"][-1] for run in group])
+        seconds = sum(run.seconds for run in group)
+        print(
+            f"{name}: {epochs} epochs x {len(seeds)} seeds, loss {loss:.2f} "
+            f"({seconds:.0f} s)"
+        )
+    return runs
+
+
 def _likelihood_terms(model, x: np.ndarray, seed: int) -> dict[str, float]:
     """Reconstruction term and, for a model with a bound, KL and negative ELBO."""
     if not model.has_bound:
@@ -126,6 +164,7 @@ def measure(
       held-out codes (see evaluation.path_continuity; the largest step's share
       is the one blur leaves alone); direction_change, the RMS pixel change for
       a step of `step` times the codes' RMS spread in a random direction.
+      n_paths=0 leaves continuity out.
     Completeness, on n_samples latent samples (model.latent_samples: a VAE's
       prior N(0, I); for an autoencoder, the Gaussian fitted to its codes):
       fd, precision, recall and recognised against `reference` (a
@@ -159,11 +198,11 @@ def measure(
             stds = q.stddev().numpy()
             row["sigma"] = float(stds.mean())
             row["prior_holes"] = prior_holes(codes, stds, n_samples, seed=seed)
-        row.update(continuity(model, codes[pairs[:, 0]], codes[pairs[:, 1]]))
-        spread = float(np.sqrt(np.mean(np.sum((codes - codes.mean(0)) ** 2, axis=1))))
-        row["direction_change"] = float(
-            direction_changes(model, codes[:n_paths], step * spread, seed=seed).mean()
-        )
+        if n_paths:
+            row.update(continuity(model, codes[pairs[:, 0]], codes[pairs[:, 1]]))
+            spread = np.sqrt(np.mean(np.sum((codes - codes.mean(0)) ** 2, axis=1)))
+            changes = direction_changes(model, codes[:n_paths], step * spread, seed)
+            row["direction_change"] = float(changes.mean())
 
         samples = model.decode_mean(model.latent_samples(n_samples, seed, codes))
         if reference is not None:
@@ -178,35 +217,11 @@ def measure(
 DESIGN = ("no KL", "mean term", "variance term", "both terms")
 
 
-def term_effects(
-    rows: Sequence[Mapping], key: str, names: Sequence[str] = DESIGN
-) -> dict[str, float]:
-    """What each term of the KL does to `key`, from the 2 x 2 design.
-
-    names gives the rows of the four models: no KL, the KL's mean term alone,
-    its variance term alone, both (the VAE). Returns the change from no KL
-    that each single term produces, as a share of the change both produce:
-    {"mean": ..., "variance": ...}. 1 for a term means it alone gives the
-    whole effect, 0 that it gives none; the two need not add up to 1 (the
-    terms can overlap or interact). NaN when both terms together change
-    nothing.
-    """
-    value = {row["model"]: row.get(key) for row in rows}
-    missing = [name for name in names if value.get(name) is None]
-    if missing:
-        raise ValueError(f"no {key!r} for {', '.join(missing)} in these rows.")
-    none, mean, variance, both = (value[name] for name in names)
-    change = both - none
-    if abs(change) < 1e-12:
-        return {"mean": math.nan, "variance": math.nan}
-    return {"mean": (mean - none) / change, "variance": (variance - none) / change}
-
-
 def table(rows: Sequence[Mapping], columns: Mapping[str, str], digits: int = 2) -> str:
     """Rows as an aligned text table; columns maps row keys to headers.
 
-    Floats get `digits` decimals; a value a row lacks (an autoencoder's KL)
-    shows as "-".
+    Floats get `digits` decimals, estimates (stats.Estimate) mean ± se; a
+    value a row lacks (an autoencoder's KL) shows as "-".
     """
     cells = [list(columns.values())]
     for row in rows:
@@ -215,7 +230,7 @@ def table(rows: Sequence[Mapping], columns: Mapping[str, str], digits: int = 2) 
             value = row.get(key)
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 value = "-"  # not measured for this model
-            elif isinstance(value, float):
+            elif isinstance(value, float) or hasattr(value, "se"):
                 value = f"{value:.{digits}f}"
             line.append(str(value))
         cells.append(line)

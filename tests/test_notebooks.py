@@ -75,7 +75,7 @@ def test_badges_point_at_this_notebook_in_this_repository(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_setup_installs_from_the_repository_only_on_colab(path):
     cells = load(path)["cells"]
-    installs = [c for c in cells if "pip" in source(c) and c["cell_type"] == "code"]
+    installs = [c for c in cells if '"pip"' in source(c) and c["cell_type"] == "code"]
     assert len(installs) == 1, "exactly one install cell"
     text = source(installs[0])
     assert f'"gdl-vae @ git+{REPOSITORY}"' in text
@@ -173,3 +173,45 @@ def test_readme_lists_every_notebook_with_a_colab_badge():
         relative = path.relative_to(ROOT).as_posix()
         colab = f"https://colab.research.google.com/github/{OWNER_NAME}/blob/main/{relative}"
         assert colab in readme, f"README has no Colab badge for {relative}"
+
+
+MEASURED = "measured"  # the tag of a markdown cell whose numbers were measured
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*\.\d+(?![\d.])|(?<![\w.])\d+(?:\.\d+)?%")
+
+
+def quoted_numbers(text: str) -> set[str]:
+    """Decimals (0.54, 106.23) and percentages (45%) in a text."""
+    return set(NUMBER.findall(text))
+
+
+def test_quoted_numbers_are_found_and_units_of_reasoning_left_alone():
+    text = "precision 0.54 against 0.35 (45% of 10,000 digits; 1/19 ≈ 0.053), step 2"
+    assert quoted_numbers(text) == {"0.54", "0.35", "45%", "0.053"}
+    assert quoted_numbers("v1.2.3 and x0.5") == set()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_measured_prose_quotes_only_numbers_the_run_printed(path):
+    """A markdown cell tagged "measured" reports this run: every decimal and
+    percentage in it must appear in an output of the committed run, so that
+    re-running a notebook without updating its prose fails here."""
+    cells = load(path)["cells"]
+    printed = "\n".join(outputs_text(c) for c in cells if c["cell_type"] == "code")
+    printed_numbers = quoted_numbers(printed)
+    missing = {}
+    for i, cell in enumerate(cells):
+        if MEASURED in cell.get("metadata", {}).get("tags", []):
+            assert cell["cell_type"] == "markdown", f"cell {i} is tagged but not prose"
+            absent = sorted(quoted_numbers(source(cell)) - printed_numbers)
+            if absent:
+                missing[i] = absent
+    assert not missing, f"prose quotes numbers no output prints: {missing}"
+
+
+@pytest.mark.parametrize(
+    "stem", ["01_autoencoder", "02_variational_autoencoder", "04_regularization"]
+)
+def test_notebooks_with_verdicts_tag_the_prose_that_reports_them(stem):
+    cells = load(ROOT / "notebooks" / f"{stem}.ipynb")["cells"]
+    tagged = [c for c in cells if MEASURED in c.get("metadata", {}).get("tags", [])]
+    assert tagged and all(quoted_numbers(source(c)) for c in tagged)

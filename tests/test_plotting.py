@@ -48,6 +48,10 @@ def test_every_helper_draws_a_png():
             labels,
         ),
         plotting.rate_distortion({"β=0.5": (30.0, 80.0), "β=1": (20.0, 86.0)}),
+        plotting.histograms(
+            {"sigma": rng.random(100) * 0.1 + 0.01}, {"prior": 1.0}, log=True
+        ),
+        plotting.histograms({"a": rng.normal(size=50), "b": rng.normal(size=60)}),
     ]
     assert all(shows_as_png(fig) for fig in figures)
 
@@ -113,3 +117,41 @@ def test_pictures_of_the_plane_need_2d_points():
         plotting.latent_scatter(np.zeros((5, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="n \\* n images"):
         plotting.manifold(np.zeros((5, 28, 28, 1)), np.zeros((5, 2)))
+
+
+def test_error_bars_bands_labelled_iso_lines_and_seen_ellipses():
+    from gdl_vae.measure.stats import Estimate
+    from gdl_vae.plotting.latent import ellipse_magnification
+
+    fig = plotting.metric_bars(
+        [{"model": "a", "x": Estimate(0.5, 0.02, 3)}, {"model": "b", "x": 0.25}],
+        {"x": "x"},
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.500 ± 0.020", "0.25"]
+    assert len(ax.collections) == 1  # the error bar of the estimate
+    fig = plotting.curves(
+        [1, 2, 4], {"seeds": [[1, 2, 3], [3, 4, 5]], "one": [1, 1, 1]}
+    )
+    ax = fig.axes[0]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(2 - 1) and band[:, 1].max() == 5
+    assert [t.get_text() for t in ax.get_legend().texts] == ["seeds (± se)", "one"]
+    points = {f"β={b}": (50.0 / b, 70.0 + 10 * b) for b in (0.5, 1, 2, 4)}
+    ax = plotting.rate_distortion(points).axes[0]
+    levels = [t.get_text() for t in ax.texts if t.get_text().startswith("-ELBO")]
+    assert len(levels) == 5  # every iso-line labelled
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for text in ax.texts:
+        x, y = text.xy
+        assert x0 <= x <= x1 and y0 <= y <= y1, text.get_text()
+    assert ellipse_magnification(0.3, 6.0) == 1.0
+    assert ellipse_magnification(0.002, 60.0) == 1000.0
+    assert ellipse_magnification(0.002, 60.0, largest=0.05) == 100.0  # 5 < 12
+    fig = plotting.posterior_panels(
+        {"tiny": (np.random.default_rng(0).normal(size=(50, 2)) * 20,
+                  np.full((50, 2), 0.002))},
+        np.arange(50) % 10,
+    )  # fmt: skip
+    assert "(ellipses x1000)" in fig.axes[0].get_title()

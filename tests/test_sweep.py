@@ -45,15 +45,54 @@ def test_sweep_trains_each_model_alike_and_measures_them(mnist):
         sweep.train_models({}, x_train, 100)
 
 
-def test_term_effects_place_each_single_term_between_no_kl_and_both():
+def test_over_seeds_every_number_gets_its_error_bar_and_overfitting_shows(mnist):
+    """Two seeds, two models: one row per model, each number mean ± se; the
+    gap tracker sees a small training set's held-out loss pull away."""
+    from gdl_vae.callbacks import GapTracker
+    from gdl_vae.data.pipeline import held_out_images
+    from gdl_vae.measure import stats
+
+    x_train, x_test = mnist.x_train[:100], mnist.x_test[:100]
+    seen = held_out_images(x_train, "dynamic", seed=0)
+    held = held_out_images(x_test, "dynamic", seed=0)
+    trackers = {}
+
+    def callbacks(name, seed):
+        trackers[name, seed] = GapTracker(seen, held, every=20)
+        return [trackers[name, seed]]
+
+    runs = sweep.train_over_seeds(
+        {
+            "AE": lambda seed: gdl_vae.build_autoencoder(3, "dense", seed=seed),
+            "VAE": lambda seed: gdl_vae.build_vae(3, "dense", seed=seed),
+        },
+        x_train, images_seen=100 * 60, seeds=(0, 1), callbacks=callbacks,
+    )  # fmt: skip
+    assert [len(group) for group in runs.values()] == [2, 2]
+    assert runs["AE"][0].model is not runs["AE"][1].model
+    ae_curve = trackers["AE", 0].curve
+    assert [point["epoch"] for point in ae_curve] == [20, 40, 60]
+    assert "gap" not in ae_curve[0] and "gap" in trackers["VAE", 1].curve[0]
+    # 100 images, 60 passes: the autoencoder remembers its training images.
+    assert ae_curve[-1]["reconstruction_gap"] > ae_curve[0]["reconstruction_gap"] > 0
     rows = [
-        {"model": "no KL", "x": 10.0, "y": 1.0, "z": 4.0},
-        {"model": "mean term", "x": 17.5, "y": 3.0},
-        {"model": "variance term", "x": 12.5, "y": 2.0, "z": 5.0},
-        {"model": "both terms", "x": 20.0, "y": 1.0, "z": 8.0},
-    ]
-    effects = sweep.term_effects(rows, "x")
-    assert effects == {"mean": pytest.approx(0.75), "variance": pytest.approx(0.25)}
-    assert all(np.isnan(v) for v in sweep.term_effects(rows, "y").values())
-    with pytest.raises(ValueError, match="no 'z' for mean term"):
-        sweep.term_effects(rows, "z")
+        row | {"seed": seed}
+        for i, seed in enumerate((0, 1))
+        for row in sweep.measure(
+            {name: group[i].model for name, group in runs.items()},
+            x_train, x_test, n_samples=50, n_paths=0, seed=seed,
+        )
+    ]  # fmt: skip
+    assert "largest_step_share" not in rows[0]  # n_paths=0: no continuity
+    summary = stats.summarise(rows)
+    assert [row["model"] for row in summary] == ["AE", "VAE"]
+    kl = summary[1]["kl"]
+    assert isinstance(kl, stats.Estimate) and kl.n == 2
+    assert kl.mean == pytest.approx((rows[1]["kl"] + rows[3]["kl"]) / 2)
+    assert kl.se == pytest.approx(abs(rows[1]["kl"] - rows[3]["kl"]) / 2)
+    text = sweep.table(summary, {"model": "model", "kl": "KL"}, digits=1)
+    assert f"{kl:.1f}" in text.splitlines()[2]
+    with pytest.raises(ValueError, match="2 seeds or more"):
+        sweep.train_over_seeds({}, x_train, 100, seeds=(0,))
+    with pytest.raises(ValueError, match="as many training as held-out"):
+        GapTracker(seen, held[:10])

@@ -8,13 +8,13 @@ standard errors (`RESOLVED_AT`); otherwise it is not resolved at this budget.
     >>> a = over_seeds([0.54, 0.57, 0.52])   # one number per seed
     >>> b = over_seeds([0.35, 0.41, 0.33])
     >>> print(f"{a:.2f} against {b:.2f}: {compare(a, b, 'precision')}")
-    0.54 ± 0.01 against 0.36 ± 0.02: precision higher by 0.18 ± 0.03 (resolved)
+    0.54 ± 0.01 against 0.36 ± 0.02: precision higher by 0.180 ± 0.028 (resolved)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,9 @@ RESOLVED_AT = 2.0  # standard errors a difference must exceed to be claimed
 class Estimate:
     """A mean, its standard error and the number of measurements behind it.
 
-    Formats as "mean ± se", each with the format spec given: f"{e:.2f}".
+    Formats as "mean ± se", each with the format spec given: f"{e:.2f}";
+    without one, to the decimal that gives the standard error two significant
+    digits (f"{e}": "0.0021 ± 0.00040", "4.6 ± 1.0").
     """
 
     mean: float
@@ -34,7 +36,9 @@ class Estimate:
     n: int
 
     def __format__(self, spec: str) -> str:
-        spec = spec or ".3g"
+        if not spec:
+            digits = 1 - math.floor(math.log10(self.se)) if self.se > 0 else 3
+            spec = f".{max(0, digits)}f"
         return f"{self.mean:{spec}} ± {self.se:{spec}}"
 
     def __str__(self) -> str:
@@ -64,12 +68,42 @@ def _values(values: Sequence[float], least: int, what: str) -> np.ndarray:
     return values
 
 
+def standard_error(values, axis: int = 0) -> np.ndarray:
+    """The standard error of the mean along `axis`: sample standard deviation
+    / sqrt(n), for a curve measured once per seed (seeds along axis 0)."""
+    values = np.asarray(values, np.float64)
+    return values.std(axis=axis, ddof=1) / math.sqrt(values.shape[axis])
+
+
 def over_seeds(values: Sequence[float]) -> Estimate:
     """The mean of one measurement per seed, with its standard error
     (sample standard deviation / sqrt(n)); at least 2 seeds."""
     values = _values(values, 2, "over_seeds")
-    se = float(values.std(ddof=1) / math.sqrt(len(values)))
-    return Estimate(float(values.mean()), se, len(values))
+    return Estimate(float(values.mean()), float(standard_error(values)), len(values))
+
+
+def summarise(rows: Sequence[Mapping], key: str = "model") -> list[dict]:
+    """Rows measured once per seed (several rows per row[key]) as one row per
+    key, each number an Estimate over the seeds; other values as the first
+    row has them. The rows' order of first appearance is kept."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    out = []
+    for group in groups.values():
+        row = {}
+        for field, value in group[0].items():
+            values = [r.get(field) for r in group]
+            numbers = all(
+                isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                for v in values
+            )
+            row[field] = (
+                over_seeds(values) if field != key and numbers and len(group) > 1
+                else value
+            )  # fmt: skip
+        out.append(row)
+    return out
 
 
 def bootstrap(
@@ -96,9 +130,9 @@ def compare(a: Estimate, b: Estimate, what: str = "", unit: str = "") -> str:
     unit = f" {unit}" if unit else ""
     if not difference.resolved:
         return (
-            f"{what + ' ' if what else ''}difference {difference:.2g}{unit}: not "
+            f"{what + ' ' if what else ''}difference {difference}{unit}: not "
             f"resolved at this budget (under {RESOLVED_AT:g} standard errors)"
         )
     direction = "higher" if difference.mean > 0 else "lower"
     size = Estimate(abs(difference.mean), difference.se, difference.n)
-    return f"{what + ' ' if what else ''}{direction} by {size:.2f}{unit} (resolved)"
+    return f"{what + ' ' if what else ''}{direction} by {size}{unit} (resolved)"

@@ -23,6 +23,7 @@ imported by name: `from gdl_vae.plotting.explorer import explore_latent`
 from gdl_vae.plotting.charts import (
     curves,
     heatmap,
+    histograms,
     history_comparison,
     loss_curves,
     step_profiles,
@@ -50,6 +51,7 @@ __all__ = [
     "bound_gaps",
     "curves",
     "heatmap",
+    "histograms",
     "history_comparison",
     "image_grid",
     "image_panels",

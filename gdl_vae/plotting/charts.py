@@ -1,4 +1,4 @@
-"""Curves and heat maps: losses, histories, step profiles, unit activity."""
+"""Curves, histograms and heat maps: losses, histories, step profiles, unit activity."""
 
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ def step_profiles(steps: Mapping[str, np.ndarray], title: str | None = None) -> 
     left.set_xlabel("step along the path")
     left.set_ylabel("RMS pixel change")
     left.set_title("mean change per step")
-    right.axvline(1 / values.shape[1], color="black", ls=":", lw=1)
+    even = 1 / values.shape[1]
+    right.axvline(
+        even, color="black", ls=":", lw=1, label=f"an even path (1/{values.shape[1]})"
+    )
     right.set_xlabel("largest step / total change")
     right.set_ylabel("paths")
     right.set_title("how much of a path is one jump")
@@ -111,11 +114,23 @@ def curves(
     title: str | None = None,
     logx: bool = False,
 ) -> Figure:
-    """Lines y(x), one per series, on one panel, with markers at the data."""
+    """Lines y(x), one per series, on one panel, with markers at the data.
+
+    A series given as a 2-D array, one row per seed, is drawn as its mean over
+    the seeds with a band of ± one standard error around it.
+    """
+    from gdl_vae.measure.stats import standard_error
+
     fig = Figure(figsize=(5, 3.5))
     ax = fig.subplots()
     for name, y in series.items():
-        ax.plot(x, y, marker="o", label=name)
+        y = np.asarray(y, float)
+        if y.ndim == 2:
+            mean, se = y.mean(axis=0), standard_error(y)
+            (line,) = ax.plot(x, mean, marker="o", label=f"{name} (± se)")
+            ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
+        else:
+            ax.plot(x, y, marker="o", label=name)
     if logx:
         ax.set_xscale("log", base=2)
         ax.set_xticks(list(x), [str(v) for v in x])
@@ -125,6 +140,48 @@ def curves(
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def histograms(
+    series: Mapping[str, Sequence[float]],
+    marks: Mapping[str, float] | None = None,
+    xlabel: str = "",
+    title: str | None = None,
+    log: bool = False,
+    bins: int = 60,
+) -> Figure:
+    """Distributions on one panel, as outlined histograms of density (one per
+    series, on shared bins), with a labelled dashed vertical line at each mark:
+    where a spread of values lies against yardsticks. log: bins spaced
+    evenly on a log axis (for standard deviations spanning decades)."""
+    values = {name: np.asarray(v, float).ravel() for name, v in series.items()}
+    if not values or any(v.size == 0 for v in values.values()):
+        raise ValueError("histograms needs at least one non-empty series.")
+    every = np.concatenate([*values.values(), list((marks or {}).values())])
+    low, high = every.min(), every.max()
+    if log:
+        edges = np.geomspace(max(low, 1e-12), high, bins + 1)
+    else:
+        edges = np.linspace(low, high, bins + 1)
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for name, v in values.items():
+        ax.hist(v, bins=edges, density=True, histtype="step", lw=1.8, label=name)
+    top = ax.get_ylim()[1]
+    for i, (label, x) in enumerate((marks or {}).items()):
+        ax.axvline(x, color="black", ls="--", lw=1)
+        ax.annotate(
+            f" {label}", (x, top * (0.95 - 0.1 * i)), fontsize=9, va="top",
+            ha="left" if x < np.sqrt(low * high) or not log else "right",
+        )  # fmt: skip
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.legend(fontsize=9, loc="upper left" if not log else "upper center")
+    if title:
+        ax.set_title(title)
     return fig
 
 
@@ -176,7 +233,9 @@ def unit_activity(
             ms=3,
             label=f"{name} ({active} active)",
         )
-    ax.axhline(threshold, color="grey", ls=":", lw=1)
+    ax.axhline(
+        threshold, color="grey", ls=":", lw=1, label=f"active above {threshold:g}"
+    )
     ax.set_yscale("log")
     ax.set_xlabel("latent dimension, most used first")
     ax.set_ylabel("variance of E[z|x] over the data")

@@ -17,8 +17,10 @@ def metric_bars(
 ) -> Figure:
     """One panel per metric (metrics maps row keys to panel titles), one
     horizontal bar per row, labelled by row[label] down the left; a row without
-    the metric gets no bar. Two or three panels to a row of the figure, so it
-    fits a notebook's width however many rows and metrics there are."""
+    the metric gets no bar. A value measured over seeds (a stats.Estimate)
+    gets its error bar, ± one standard error, and a "mean ± se" label. Two or
+    three panels to a row of the figure, so it fits a notebook's width however
+    many rows and metrics there are."""
     if not rows or not metrics:
         raise ValueError("metric_bars needs at least one row and one metric.")
     names = [str(row[label]) for row in rows]
@@ -32,10 +34,19 @@ def metric_bars(
         ax.set_axis_off()
     panels = zip(axes.flat, metrics.items(), strict=False)  # spare axes stay off
     for i, (ax, (key, panel)) in enumerate(panels):
-        shown = [np.nan if row.get(key) is None else float(row[key]) for row in rows]
-        bars = ax.barh(range(len(rows)), shown, color="tab:blue")
-        ax.bar_label(bars, fmt="%.3g", fontsize=8, padding=2)
-        ax.margins(x=0.25)  # room for the labels right of the longest bar
+        values = [row.get(key) for row in rows]
+        shown = [np.nan if v is None else float(getattr(v, "mean", v)) for v in values]
+        errors = [getattr(v, "se", 0.0) for v in values]
+        bars = ax.barh(
+            range(len(rows)), shown, color="tab:blue",
+            xerr=errors if any(errors) else None, ecolor="black", capsize=2,
+        )  # fmt: skip
+        labels = [
+            "" if v is None else f"{v}" if hasattr(v, "se") else f"{v:.3g}"
+            for v in values
+        ]
+        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+        ax.margins(x=0.45 if any(errors) else 0.25)  # room for the labels
         ax.set_yticks(range(len(rows)), names, fontsize=9)
         ax.tick_params(labelleft=i % ncols == 0)
         ax.set_title(panel, fontsize=10)
@@ -50,9 +61,9 @@ def rate_distortion(
 ) -> Figure:
     """Models as points (KL, reconstruction term), both in nats: {label: (kl, rec)}.
 
-    The ELBO's two terms against each other (Alemi et al. 2018). Dotted lines
-    join points of equal negative ELBO, kl + rec = constant, so a point's
-    bound is read off the line it sits on; lower-left is better.
+    The ELBO's two terms against each other (Alemi et al. 2018). Dotted lines,
+    each labelled, join points of equal negative ELBO, kl + rec = constant, so
+    a point's bound is read off the line it sits on; lower-left is better.
     """
     if not points:
         raise ValueError("rate_distortion needs at least one point.")
@@ -64,11 +75,19 @@ def rate_distortion(
     span = max(rates.max() - rates.min(), distortions.max() - distortions.min(), 1.0)
     levels = np.linspace(totals.min(), totals.max(), 5) if len(points) > 1 else totals
     x = np.linspace(rates.min() - 0.1 * span, rates.max() + 0.1 * span, 2)
+    pad = 0.1 * span
+    low, high = distortions.min() - pad, distortions.max() + pad
     for level in levels:
         ax.plot(x, level - x, ls=":", lw=1, color="grey")
+        # Label each line where it enters the axes, through the top edge or
+        # the left one: the upper left stays clear of the curve of models.
+        start = max(x[0], level - high)
+        if level - start < low:  # the line misses the axes
+            continue
         ax.annotate(
-            f"-ELBO {level:.0f}", (x[-1], level - x[-1]), fontsize=7, color="grey",
-            ha="right", va="bottom",
+            f"-ELBO {level:.0f}", (start, level - start), xytext=(3, -3),
+            textcoords="offset points", fontsize=8, color="dimgrey", ha="left",
+            va="top", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1},
         )  # fmt: skip
     ax.plot(rates, distortions, "o-", color="tab:blue")
     for label, rate, distortion in zip(points, rates, distortions, strict=True):
@@ -76,8 +95,7 @@ def rate_distortion(
             label, (rate, distortion), xytext=(5, 5), textcoords="offset points"
         )
     ax.set_xlim(x[0], x[-1])
-    pad = 0.1 * span
-    ax.set_ylim(distortions.min() - pad, distortions.max() + pad)
+    ax.set_ylim(low, high)
     ax.set_xlabel("rate: KL(q(z|x) || N(0, I)), nats")
     ax.set_ylabel("distortion: reconstruction term, nats")
     if title:
@@ -110,7 +128,7 @@ def bound_gaps(
     for row in gain[:40]:
         left.plot(ks, row, color="tab:blue", alpha=0.25, lw=0.8)
     left.plot(ks, gain.mean(axis=0), color="black", marker="o", lw=2, label="mean")
-    left.axhline(0, color="grey", ls=":", lw=1)
+    left.axhline(0, color="grey", ls=":", lw=1, label="0: no gain over the ELBO")
     left.set_xscale("log")
     left.set_xlabel("k, importance samples")
     left.set_ylabel("bound minus ELBO (nats)")

@@ -105,6 +105,21 @@ def posterior_ellipses(
     return fig
 
 
+def ellipse_magnification(
+    sigma: float, span: float, largest: float | None = None, visible: float = 0.01
+) -> float:
+    """1, or the power of ten that makes an ellipse of half-width sigma (the
+    typical one) at least `visible` of a panel `span` wide, but leaves the
+    `largest` half-width under a fifth of the span: honest about its scale,
+    seen, and not covering the codes."""
+    if sigma <= 0 or sigma >= visible * span:
+        return 1.0
+    scale = 10 ** math.ceil(math.log10(visible * span / sigma))
+    if largest is not None and largest > 0:
+        scale = min(scale, 10 ** math.floor(math.log10(0.2 * span / largest)))
+    return float(max(1, scale))
+
+
 def posterior_panels(
     panels: Mapping[str, tuple[np.ndarray, np.ndarray]],
     labels: np.ndarray,
@@ -114,9 +129,12 @@ def posterior_panels(
     """Several 2-D latent spaces side by side: {panel title: (means, stddevs)}.
 
     Each panel draws every posterior mean coloured by label, the 1-sigma
-    ellipses of the first n_ellipses posteriors, and the prior N(0, I) as
-    dotted circles at 1 and 2 (black), so the panels' own scales can be read
-    against the same yardstick.
+    ellipses of the first n_ellipses posteriors (black outlines over faded
+    codes), and the prior N(0, I) as dotted circles at 1 and 2 (black), so
+    the panels' own scales can be read against the same yardstick. Where the
+    ellipses would be too small to see (median sigma under 1% of the panel's
+    span), they are drawn magnified by a power of ten that the panel's title
+    states ("ellipses x100").
     """
     if not panels:
         raise ValueError("posterior_panels needs at least one panel.")
@@ -129,21 +147,29 @@ def posterior_panels(
         ax.set_axis_off()
     for ax, (name, (means, stds)) in zip(axes.flat, panels.items(), strict=False):
         means, stds = check_2d(means, "means"), check_2d(stds, "stddevs")
-        scatter = scatter_codes(ax, means, labels, alpha=0.4)
+        scatter = scatter_codes(ax, means, labels, alpha=0.25)
+        span = float(np.ptp(np.concatenate([means, [[-2, -2], [2, 2]]]), axis=0).max())
+        shown = stds[:n_ellipses]
+        scale = ellipse_magnification(
+            float(np.median(shown)), span, largest=float(shown.max())
+        )
         for mean, std, label in zip(
             means[:n_ellipses], stds[:n_ellipses], labels[:n_ellipses], strict=True
         ):
             ax.add_patch(
-                Ellipse(mean, 2 * std[0], 2 * std[1], fill=False, lw=0.8,
-                        ec=colors(int(label)))
+                Ellipse(mean, 2 * scale * std[0], 2 * scale * std[1], fill=False,
+                        lw=1.0, ec="black")
             )  # fmt: skip
+            ax.plot(*mean, "o", ms=3, mec="black", mfc=colors(int(label)), mew=0.5)
         for radius in (1, 2):
             ax.add_patch(
                 Ellipse((0, 0), 2 * radius, 2 * radius, fill=False, ls=":",
                         lw=1.2, ec="black")
             )  # fmt: skip
         ax.autoscale_view()
-        ax.set_title(name, fontsize=10)
+        ax.set_title(
+            name + (f"\n(ellipses x{scale:g})" if scale > 1 else ""), fontsize=10
+        )
         ax.tick_params(labelsize=8)
     fig.colorbar(scatter, ax=axes, ticks=range(10), label="label", shrink=0.8)
     if title:
