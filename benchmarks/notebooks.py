@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from benchmarks.settings import ROOT, Settings
+from gdl_vae.runs import environment
 
 
 def notebooks(
@@ -19,7 +20,8 @@ def notebooks(
 
     save: write each full run back into its .ipynb, so that the committed
     outputs are the run whose time is reported. only: run just these notebooks
-    (file names or stems); the others keep their rows from previous.
+    (file names or stems); the others keep their rows from previous. Each row
+    names the machine and date it was measured on; kept rows keep theirs.
     """
     import nbclient
     import nbformat
@@ -37,6 +39,8 @@ def notebooks(
     # No widget front end here: the committed outputs hold the explorer's static
     # figure, which the website and GitHub can show.
     os.environ["GDL_VAE_NO_WIDGETS"] = "1"
+    env = environment()
+    where = {"machine": env["machine"], "date": env["date"]}  # rows of other runs
     for path in paths:
         for mode in settings.notebook_modes:
             os.environ["GDL_VAE_QUICK"] = "1" if mode == "quick" else "0"
@@ -51,7 +55,9 @@ def notebooks(
             seconds = round(time.perf_counter() - start, 1)
             if save and mode == "full":
                 nbformat.write(notebook, path)
-            rows.append({"notebook": path.name, "mode": mode, "seconds": seconds})
+            rows.append(
+                {"notebook": path.name, "mode": mode, "seconds": seconds, **where}
+            )
             print(f"  {path.name} ({mode}): {seconds} s", flush=True)
     os.environ.pop("GDL_VAE_QUICK", None)
     os.environ.pop("GDL_VAE_NO_WIDGETS", None)

@@ -202,17 +202,24 @@ def markdown(result: dict) -> str:
         times: dict[str, dict] = {}
         for r in part["rows"]:
             times.setdefault(r["notebook"], {})[r["mode"]] = r["seconds"]
+        where: dict[str, str] = {}
+        for r in part["rows"]:
+            if "machine" in r and (r["mode"] == "full" or r["notebook"] not in where):
+                where[r["notebook"]] = f"{r['machine']}, {r['date']}"
+        header = f"{env['machine']}, {env['date']}"
         lines += [
             "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
-            "and quick (`GDL_VAE_QUICK=1`) mode.",
+            "and quick (`GDL_VAE_QUICK=1`) mode, and the machine and date of "
+            "the full run.",
             "",
             *table(
-                ["notebook", "full", "quick"],
+                ["notebook", "full", "quick", "measured on"],
                 [
                     [
                         name,
                         minutes(t["full"]) if "full" in t else "-",
                         minutes(t.get("quick", 0)),
+                        where.get(name, header),
                     ]
                     for name, t in times.items()
                 ],

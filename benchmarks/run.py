@@ -98,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     result = json.loads(previous.read_text()) if previous.exists() else {}
     if args.report and not result:
         parser.error(f"--report needs {previous}; run the benchmark first.")
-    if not args.report:  # a report keeps the machine and date of its figures
+    # A report keeps the machine and date of its figures, and so does a run of
+    # some parts over an earlier full run: the header names the full run's
+    # machine, and the parts that record their own (the notebooks) say theirs.
+    partial = set(args.parts) < set(PARTS) and "environment" in result
+    if not args.report and not partial:
         result.update(
             command="python -m benchmarks.run" + (" --quick" if args.quick else ""),
             settings=asdict(settings),

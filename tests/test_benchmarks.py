@@ -225,3 +225,29 @@ def test_notebook_07_quotes_the_committed_literature_table():
     cells = json.loads(notebook.read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     assert table in markdown
+
+
+def test_each_notebook_row_says_which_machine_timed_it():
+    """A run of some notebooks on another machine leaves the header's machine
+    (the full run's) alone and names its own beside its rows."""
+    env = {"date": "2026-11-24", "machine": "AMD EPYC, 2 cores", "gpus": [],
+           "versions": {"python": "3.11", "tensorflow": "2.21", "keras": "3.15",
+                        "tensorflow_probability": "0.25"}}  # fmt: skip
+    rows = [
+        {"notebook": "01_a.ipynb", "mode": "full", "seconds": 90.0},
+        {"notebook": "04_b.ipynb", "mode": "quick", "seconds": 9.0,
+         "machine": "Intel Xeon, 2 cores", "date": "2026-12-01"},
+        {"notebook": "04_b.ipynb", "mode": "full", "seconds": 500.0,
+         "machine": "Intel Xeon, 2 cores", "date": "2026-12-01"},
+    ]  # fmt: skip
+    text = report.markdown(
+        {
+            "command": "python -m benchmarks.run",
+            "environment": env,
+            "data_source": "MNIST",
+            "notebooks": {"rows": rows},
+        }
+    )
+    assert "on 2026-11-24: AMD EPYC, 2 cores" in text
+    assert "| 01_a.ipynb | 1 min 30 s | 0 s | AMD EPYC, 2 cores, 2026-11-24 |" in text
+    assert "| 04_b.ipynb | 8 min 20 s | 9 s | Intel Xeon, 2 cores, 2026-12-01 |" in text
