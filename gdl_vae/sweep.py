@@ -33,11 +33,13 @@ from gdl_vae.training import Trained, epochs_for, train
 
 
 @contextlib.contextmanager
-def _expected_retracing() -> Iterator[None]:
-    """Hide TensorFlow's retracing warning while training many new models.
+def expected_retracing() -> Iterator[None]:
+    """Hide TensorFlow's retracing warning while training or evaluating many
+    new models (`with sweep.expected_retracing(): ...`).
 
-    Each new model traces its own training function; after a few models
-    TensorFlow warns about "excessive retracing", which here is expected.
+    Each new model traces its own training and evaluation functions; after a
+    few models TensorFlow warns about "excessive retracing", which here is
+    expected.
     """
     logger = logging.getLogger("tensorflow")
     level = logger.level
@@ -71,7 +73,7 @@ def train_models(
     for name, build in builders.items():
         keras.utils.set_random_seed(seed)
         model = build()
-        with _expected_retracing():
+        with expected_retracing():
             trained[name] = train(
                 model,
                 x_train,

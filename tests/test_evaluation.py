@@ -103,15 +103,16 @@ def test_nearer_training_share_tells_copies_from_new_digits(mnist):
         share(new, train, held_out[:100])
 
 
-def test_latent_classifier_accuracy_separates_informative_from_random_codes():
+def test_latent_classifier_hits_separate_informative_from_random_codes():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 10, 2000)
     centres = rng.normal(size=(10, 8)) * 3
     informative = centres[y] + rng.normal(size=(2000, 8))
     noise = rng.normal(size=(2000, 8))
-    accuracy = evaluation.latent_classifier_accuracy
-    good = accuracy(informative[:1500], y[:1500], informative[1500:], y[1500:])
-    chance = accuracy(noise[:1500], y[:1500], noise[1500:], y[1500:])
-    assert good > 0.9 and chance < 0.2
+    hits = evaluation.latent_classifier_hits
+    good = hits(informative[:1500], y[:1500], informative[1500:], y[1500:])
+    chance = hits(noise[:1500], y[:1500], noise[1500:], y[1500:])
+    assert good.shape == (500,) and good.dtype == bool
+    assert good.mean() > 0.9 and chance.mean() < 0.2
     with pytest.raises(ValueError, match="one label per code"):
-        accuracy(noise, y[:10], noise, y)
+        hits(noise, y[:10], noise, y)

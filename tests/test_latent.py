@@ -108,6 +108,9 @@ def test_empty_fraction_separates_covered_from_empty_space():
     assert latent.empty_fraction(codes * 40, both * 40) == latent.empty_fraction(
         codes, both
     )
+    flags = latent.in_empty_space(codes, both)
+    assert flags.shape == (1000,) and flags[500:].all()
+    assert flags.mean() == latent.empty_fraction(codes, both)
 
 
 def test_matched_gaussian_has_the_codes_moments():

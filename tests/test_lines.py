@@ -71,3 +71,18 @@ def test_true_interpolation_scores_near_perfect_and_a_cross_fade_does_not():
     faded = lines.interpolation_scores(fade)
     assert faded["mean_distance"] > 10 * ideal["mean_distance"]
     assert faded["smoothness"] > 0.3  # the line jumps midway
+
+
+def test_path_scores_give_each_path_its_own_numbers_and_average_to_the_scores():
+    rng = np.random.default_rng(2)
+    start, end = rng.uniform(0, 2 * math.pi, (2, 12))
+    truth = lines.true_interpolation(start, end)
+    t = np.linspace(0, 1, 16)[None, :, None, None, None]
+    fade = (1 - t) * truth[:, :1] + t * truth[:, -1:]
+    mixed = np.concatenate([truth[:6], fade[6:]])  # six true paths, six fades
+    per_path = lines.path_scores(mixed)
+    assert per_path["mean_distance"].shape == per_path["smoothness"].shape == (12,)
+    assert per_path["mean_distance"][:6].max() < per_path["mean_distance"][6:].min()
+    means = lines.interpolation_scores(mixed)
+    assert means["mean_distance"] == pytest.approx(per_path["mean_distance"].mean())
+    assert means["smoothness"] == pytest.approx(np.nanmean(per_path["smoothness"]))

@@ -208,10 +208,8 @@ def test_measured_prose_quotes_only_numbers_the_run_printed(path):
     assert not missing, f"prose quotes numbers no output prints: {missing}"
 
 
-@pytest.mark.parametrize(
-    "stem", ["01_autoencoder", "02_variational_autoencoder", "04_regularization"]
-)
-def test_notebooks_with_verdicts_tag_the_prose_that_reports_them(stem):
-    cells = load(ROOT / "notebooks" / f"{stem}.ipynb")["cells"]
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_every_notebook_tags_the_prose_that_reports_its_verdicts(path):
+    cells = load(path)["cells"]
     tagged = [c for c in cells if MEASURED in c.get("metadata", {}).get("tags", [])]
     assert tagged and all(quoted_numbers(source(c)) for c in tagged)

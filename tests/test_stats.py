@@ -2,6 +2,7 @@
 
 import doctest
 import math
+import re
 
 import numpy as np
 import pytest
@@ -41,6 +42,24 @@ def test_the_bootstrap_error_of_a_mean_is_the_textbook_one():
     assert estimate.se == pytest.approx(textbook, rel=0.1)
     median = stats.bootstrap(values, np.median, seed=1)
     assert median.mean == pytest.approx(np.median(values)) and median.se > 0
+    rows = np.stack([values, 2 * values], axis=1)  # one row per item
+    columns = stats.bootstrap(rows, lambda r: float(r[:, 1].mean() - r[:, 0].mean()))
+    assert columns.mean == pytest.approx(values.mean())
+    assert columns.se == pytest.approx(estimate.se, rel=0.2)
+
+
+def test_pairing_resolves_a_difference_the_items_spread_would_hide():
+    rng = np.random.default_rng(0)
+    hardness = rng.normal(90.0, 10.0, 500)  # each image's own difficulty, shared
+    a = hardness + rng.normal(0.0, 0.5, 500)
+    b = hardness - 0.3 + rng.normal(0.0, 0.5, 500)  # better by 0.3 on every image
+    unpaired = stats.compare(stats.bootstrap(a), stats.bootstrap(b, seed=1))
+    assert "not resolved" in unpaired
+    line = stats.paired(a, b, "NLL", "nats")
+    assert re.fullmatch(r"NLL higher by 0\.2\d+ ± 0\.03\d nats \(resolved\)", line)
+    assert "not resolved" in stats.paired(a, a + rng.normal(0.0, 0.5, 500))
+    with pytest.raises(ValueError, match="one value per item"):
+        stats.paired(a, b[:10])
 
 
 @pytest.mark.parametrize("values", [[1.0], [1.0, float("nan")], []])

@@ -7,7 +7,8 @@ continuity:             those changes summed up in three numbers;
 path_continuity:        the same three numbers for any paths of images;
 direction_changes:      the change for a small step in a random direction;
 nearer_training_share:  a memorisation test for generated images;
-latent_classifier_accuracy: how linearly the codes separate the classes.
+latent_classifier_hits: how linearly the codes separate the classes, image by
+image (its mean is the read-out accuracy).
 
 The likelihood bounds (ELBO, IWAE) live with the model that has them:
 gdl_vae.measure.bounds, called as vae.elbo(x) and vae.iwae_bound(x).
@@ -139,20 +140,22 @@ def nearer_training_share(
     return float(np.mean(to_train < to_held_out))
 
 
-def latent_classifier_accuracy(
+def latent_classifier_hits(
     codes_train: np.ndarray,
     y_train: np.ndarray,
     codes_test: np.ndarray,
     y_test: np.ndarray,
     epochs: int = 100,
     seed: int = 0,
-) -> float:
-    """Held-out accuracy of a single-layer (softmax) classifier on frozen codes.
+) -> np.ndarray:
+    """For each held-out code, whether a single-layer (softmax) classifier
+    trained on the frozen training codes gets its class right, (N_test,).
 
     The representation test of Berthelot et al. (2019): how linearly the codes
     separate the classes. Codes are standardised with the training codes'
     mean and spread, which changes what the optimizer sees, not what a linear
-    layer can separate.
+    layer can separate. One value per image, so that two models' codes can be
+    compared image by image (stats.paired).
     """
     codes_train = np.asarray(codes_train, np.float32)
     codes_test = np.asarray(codes_test, np.float32)
@@ -173,12 +176,9 @@ def latent_classifier_accuracy(
     classifier.compile(
         optimizer=keras.optimizers.Adam(1e-2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
     )
     classifier.fit(
         (codes_train - mean) / spread, y_train, batch_size=256, epochs=epochs, verbose=0
     )
-    result = classifier.evaluate(
-        (codes_test - mean) / spread, y_test, verbose=0, return_dict=True
-    )
-    return float(result["accuracy"])
+    logits = classifier.predict((codes_test - mean) / spread, verbose=0)
+    return np.argmax(logits, axis=1) == np.asarray(y_test)

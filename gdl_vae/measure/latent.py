@@ -91,10 +91,11 @@ def interpolate(
     return path[0] if start.ndim == 1 else path
 
 
-def empty_fraction(
+def in_empty_space(
     codes: np.ndarray, points: np.ndarray, quantile: float = 0.99
-) -> float:
-    """Share of points that fall in empty latent space: far from every code.
+) -> np.ndarray:
+    """For each point, whether it falls in empty latent space: far from every
+    code, (M,) booleans.
 
     "Far" is farther than the `quantile` of the codes' own nearest-neighbour
     distances, a radius that scales with the codes, so an autoencoder's codes
@@ -104,7 +105,14 @@ def empty_fraction(
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be in (0, 1); got {quantile}.")
     radius = np.quantile(nearest_distances(codes, codes, exclude_self=True), quantile)
-    return float(np.mean(nearest_distances(points, codes) > radius))
+    return nearest_distances(points, codes) > radius
+
+
+def empty_fraction(
+    codes: np.ndarray, points: np.ndarray, quantile: float = 0.99
+) -> float:
+    """Share of points that fall in empty latent space (see in_empty_space)."""
+    return float(np.mean(in_empty_space(codes, points, quantile)))
 
 
 def prior_holes(

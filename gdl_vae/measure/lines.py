@@ -147,11 +147,11 @@ def true_interpolation(
     return images.reshape(len(start), frames, *images.shape[1:])
 
 
-def interpolation_scores(frames: np.ndarray) -> dict[str, float]:
-    """Mean distance and mean smoothness of interpolations (N, frames, H, W, 1).
-
-    Smoothness averages over the paths whose two ends differ in angle; NaN if
-    none does (a model that decodes every code to the same image).
+def path_scores(frames: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean distance and smoothness of each interpolation path in frames
+    (N, frames, H, W, 1): two (N,) arrays, one value per path, so that models
+    scored on the same pairs can be compared path by path (stats.paired).
+    Smoothness is NaN for a path whose two ends have the same angle.
     """
     frames = np.asarray(frames)
     if frames.ndim != 5:
@@ -159,21 +159,44 @@ def interpolation_scores(frames: np.ndarray) -> dict[str, float]:
             f"frames must be (N, frames, size, size, 1); got {frames.shape}."
         )
     distance, angle = closest_lines(frames.reshape(-1, *frames.shape[2:]))
-    scores = smoothness(angle.reshape(frames.shape[:2]))
-    turning = scores[~np.isnan(scores)]  # paths whose ends differ in angle
     return {
-        "mean_distance": float(distance.mean()),
+        "mean_distance": distance.reshape(frames.shape[:2]).mean(axis=1),
+        "smoothness": smoothness(angle.reshape(frames.shape[:2])),
+    }
+
+
+def interpolation_scores(frames: np.ndarray) -> dict[str, float]:
+    """Mean distance and mean smoothness of interpolations (N, frames, H, W, 1).
+
+    Smoothness averages over the paths whose two ends differ in angle; NaN if
+    none does (a model that decodes every code to the same image).
+    """
+    return _means(path_scores(frames))
+
+
+def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
+    turning = scores["smoothness"][~np.isnan(scores["smoothness"])]
+    return {
+        "mean_distance": float(scores["mean_distance"].mean()),
         "smoothness": float(turning.mean()) if len(turning) else math.nan,
     }
+
+
+def benchmark_paths(
+    model, n_pairs: int = 256, frames: int = FRAMES, seed: int = 1
+) -> dict[str, np.ndarray]:
+    """path_scores for a trained model: interpolate between n_pairs pairs of
+    new random lines (the same pairs for any model with this seed), decoding
+    `frames` points on the straight path between their codes."""
+    size = model.image_shape[0]
+    images, _ = make_lines(2 * n_pairs, size, seed=seed)
+    start, end = model.codes(images[:n_pairs]), model.codes(images[n_pairs:])
+    return path_scores(decoded_paths(model, start, end, frames))
 
 
 def benchmark(
     model, n_pairs: int = 256, frames: int = FRAMES, seed: int = 1
 ) -> dict[str, float]:
-    """The paper's two numbers for a trained model: interpolate between n_pairs
-    pairs of new random lines (the same pairs for any model with this seed),
-    decoding `frames` points on the straight path between their codes."""
-    size = model.image_shape[0]
-    images, _ = make_lines(2 * n_pairs, size, seed=seed)
-    start, end = model.codes(images[:n_pairs]), model.codes(images[n_pairs:])
-    return interpolation_scores(decoded_paths(model, start, end, frames))
+    """The paper's two numbers for a trained model, averaged over the paths of
+    benchmark_paths."""
+    return _means(benchmark_paths(model, n_pairs, frames, seed))

@@ -58,12 +58,14 @@ class Estimate:
         return abs(self.mean) > RESOLVED_AT * self.se
 
 
-def _values(values: Sequence[float], least: int, what: str) -> np.ndarray:
+def _values(
+    values: Sequence[float], least: int, what: str, fix: str = "more seeds (3 or more)"
+) -> np.ndarray:
     values = np.asarray(values, np.float64).ravel()
     if len(values) < least or not np.all(np.isfinite(values)):
         raise ValueError(
             f"{what} needs at least {least} finite values; got {values.tolist()}. "
-            "Fix: measure over more seeds (3 or more)."
+            f"Fix: measure over {fix}."
         )
     return values
 
@@ -107,16 +109,25 @@ def summarise(rows: Sequence[Mapping], key: str = "model") -> list[dict]:
 
 
 def bootstrap(
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     statistic: Callable[[np.ndarray], float] = np.mean,
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> Estimate:
     """statistic(values), with the standard error from resampling values with
     replacement: for one model measured on many test images, where training
-    more seeds costs too much. It sees only the test set's noise, not the
+    more seeds costs too much. values holds one item per row: a number per
+    image, or an image's whole row (its code, for a statistic over codes such
+    as the count of active units). It sees only the test set's noise, not the
     training's: prefer over_seeds where seeds are affordable."""
-    values = _values(values, 2, "bootstrap")
+    values = np.asarray(values, np.float64)
+    if values.ndim == 1:
+        values = _values(values, 2, "bootstrap", "more items (test images)")
+    elif len(values) < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"bootstrap needs at least 2 finite rows; got {len(values)} rows. "
+            "Fix: measure over more items (test images)."
+        )
     rng = np.random.default_rng(seed)
     picks = rng.integers(len(values), size=(n_resamples, len(values)))
     resampled = np.array([statistic(values[p]) for p in picks])
@@ -126,7 +137,31 @@ def bootstrap(
 def compare(a: Estimate, b: Estimate, what: str = "", unit: str = "") -> str:
     """One line on a - b: which is higher and by how much, and whether that is
     resolved (more than RESOLVED_AT standard errors) at this budget."""
-    difference = a - b
+    return verdict(a - b, what, unit)
+
+
+def paired(
+    a: Sequence[float],
+    b: Sequence[float],
+    what: str = "",
+    unit: str = "",
+    seed: int = 0,
+) -> str:
+    """compare for two models measured on the same items (one value per test
+    image each): the mean of the per-item differences a - b, bootstrapped.
+    Pairing removes the items' own spread, which both models share, so it
+    resolves smaller differences than compare on two separate estimates."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"paired needs one value per item from each model; got {a.shape} and "
+            f"{b.shape}."
+        )
+    return verdict(bootstrap(a - b, seed=seed), what, unit)
+
+
+def verdict(difference: Estimate, what: str = "", unit: str = "") -> str:
+    """The sentence compare and paired print for a difference a - b."""
     unit = f" {unit}" if unit else ""
     if not difference.resolved:
         return (
