@@ -166,7 +166,22 @@ def _slerp(answer: Callable) -> str | None:
     t = np.linspace(0.0, 1.0, 9)
     got = np.stack([np.asarray(answer(a, b, float(s)), np.float64) for s in t])
     expected = interpolate(a, b, frames=len(t), method="spherical")
-    return _close("slerp(a, b, t) for t = 0, 1/8, ..., 1", got, expected, rtol=1e-4)
+    wrong = _close("slerp(a, b, t) for t = 0, 1/8, ..., 1", got, expected, rtol=1e-4)
+    if wrong:
+        return wrong
+    # Codes that point the same way: the angle is 0, and so is sin(angle).
+    with np.errstate(all="ignore"):
+        got = np.stack(
+            [np.asarray(answer(a, 2.5 * a, float(s)), np.float64) for s in t]
+        )
+    if not np.all(np.isfinite(got)):
+        return (
+            "slerp(a, 2.5 * a, t) holds NaN: for codes that point the same way the "
+            "angle is 0 and dividing by sin(angle) divides by 0. Where sin(angle) "
+            "is (nearly) 0, the path is the straight line: keep a's direction."
+        )
+    expected = interpolate(a, 2.5 * a, frames=len(t), method="spherical")
+    return _close("slerp(a, 2.5 * a, t) (parallel codes)", got, expected, rtol=1e-4)
 
 
 def _move_to_class(answer: Callable) -> str | None:

@@ -99,6 +99,17 @@ def test_a_common_mistake_fails(name):
     assert not correct and "not yet" in message, message
 
 
+def test_a_slerp_that_divides_by_sin_theta_fails_on_parallel_codes():
+    def naive(a, b, t):
+        norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+        angle = np.arccos(np.clip(a @ b / (norm_a * norm_b), -1.0, 1.0))
+        turn = np.sin((1 - t) * angle) * a / norm_a + np.sin(t * angle) * b / norm_b
+        return turn / np.sin(angle) * ((1 - t) * norm_a + t * norm_b)
+
+    correct, message = exercises.verdict("03.slerp", naive)
+    assert not correct and "dividing by sin(angle) divides by 0" in message, message
+
+
 def test_an_error_in_the_answer_is_reported_not_raised():
     correct, message = exercises.verdict("02.kl_to_prior", lambda m, v: 1 / 0)
     assert not correct and "ZeroDivisionError" in message
