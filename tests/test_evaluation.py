@@ -109,7 +109,10 @@ def test_latent_classifier_hits_separate_informative_from_random_codes():
     centres = rng.normal(size=(10, 8)) * 3
     informative = centres[y] + rng.normal(size=(2000, 8))
     noise = rng.normal(size=(2000, 8))
-    hits = evaluation.latent_classifier_hits
+
+    def hits(*args):
+        return evaluation.latent_classifier_hits(*args, epochs=20)
+
     good = hits(informative[:1500], y[:1500], informative[1500:], y[1500:])
     chance = hits(noise[:1500], y[:1500], noise[1500:], y[1500:])
     assert good.shape == (500,) and good.dtype == bool
