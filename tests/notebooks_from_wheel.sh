@@ -67,7 +67,12 @@ print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
 '
 # No repository data/ next to an installed package: name the folder, as a user would.
 export GDL_VAE_DATA_DIR="$repo/data" GDL_VAE_QUICK=1 GDL_VAE_OFFLINE=1 GDL_VAE_NO_WIDGETS=1
-"$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests
+# Two statistical tests that train many models (40 s together) run in the first
+# pass only: what they check, an estimator's bias and error bars over seeds, is
+# the package's arithmetic, which the other tests here cover in these versions.
+"$work/venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
+  -k "not test_dreg_is_unbiased_and_less_noisy_for_the_encoder and not test_over_seeds_every_number_gets_its_error_bar_and_overfitting_shows" \
+  tests
 cd "$work/course"
 "$work/venv/bin/python" -m pytest -q -p no:cacheprovider --nbval-lax \
   --nbval-sanitize-with sanitize.cfg ./*.ipynb
