@@ -96,21 +96,20 @@ def test_nearest_distances_match_brute_force():
     np.testing.assert_allclose(own, pairwise.min(axis=1), atol=1e-6)
 
 
-def test_empty_fraction_separates_covered_from_empty_space():
+def test_in_empty_space_separates_covered_from_empty_space():
     rng = np.random.default_rng(2)
     codes = rng.uniform(0, 1, size=(2000, 2))
     inside = rng.uniform(0.1, 0.9, size=(500, 2))
     outside = rng.uniform(5, 6, size=(500, 2))
-    assert latent.empty_fraction(codes, inside) < 0.02
-    assert latent.empty_fraction(codes, outside) == 1.0
+    assert latent.in_empty_space(codes, inside).mean() < 0.02
+    assert latent.in_empty_space(codes, outside).all()
     # Scale-free: stretching everything changes nothing.
     both = np.concatenate([inside, outside])
-    assert latent.empty_fraction(codes * 40, both * 40) == latent.empty_fraction(
-        codes, both
-    )
     flags = latent.in_empty_space(codes, both)
-    assert flags.shape == (1000,) and flags[500:].all()
-    assert flags.mean() == latent.empty_fraction(codes, both)
+    assert flags.shape == (1000,) and flags.dtype == bool
+    np.testing.assert_array_equal(latent.in_empty_space(codes * 40, both * 40), flags)
+    with pytest.raises(ValueError, match="quantile"):
+        latent.in_empty_space(codes, both, quantile=1.0)
 
 
 def test_matched_gaussian_has_the_codes_moments():

@@ -108,13 +108,6 @@ def in_empty_space(
     return nearest_distances(points, codes) > radius
 
 
-def empty_fraction(
-    codes: np.ndarray, points: np.ndarray, quantile: float = 0.99
-) -> float:
-    """Share of points that fall in empty latent space (see in_empty_space)."""
-    return float(np.mean(in_empty_space(codes, points, quantile)))
-
-
 def prior_holes(
     means: np.ndarray,
     stds: np.ndarray,
