@@ -5,13 +5,16 @@
 #                versions: the package's tests again and the notebooks (nbval,
 #                quick)
 #   make site    the course website, offline, into build/site
+#   make student the student edition of every notebook, its instructor edition
+#                and autograder (Otter-Grader), into build/editions
+#   make grade NOTEBOOK=path/02_....ipynb   grade a completed notebook
 # ARGS passes options to gdl-vae train: make train ARGS="--model ae --epochs 5"
 
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: setup train test lint site clean
+.PHONY: setup train test lint site student grade clean
 
 setup:
 	@bash tools/venv.sh $(VENV)
@@ -31,6 +34,13 @@ test: lint
 
 site: setup
 	$(BIN)/python tools/build_site.py
+
+student: setup
+	$(BIN)/python tools/editions.py build
+
+grade: setup
+	@test -n "$(NOTEBOOK)" || { echo "usage: make grade NOTEBOOK=path/to/02_....ipynb"; exit 2; }
+	$(BIN)/python tools/editions.py grade "$(NOTEBOOK)"
 
 clean:
 	rm -rf $(VENV) runs build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
-"""The notebooks' coding exercises: every revealed solution passes its check,
-the empty exercise cell does not, and common mistakes are caught."""
+"""The notebooks' coding exercises: every hidden solution passes its check, every
+unanswered stub says so, and common mistakes fail with a message that names them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -14,57 +15,104 @@ import tensorflow_probability as tfp
 
 from gdl_vae import exercises
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("0[123]_*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("0*_*.ipynb"))
 CHECK = re.compile(r'exercises\.check\(\s*"([\w.]+)",\s*(\w+)\s*\)')
-SOLUTION = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 
 
-def _cells(path: Path, kind: str) -> list[str]:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == kind]
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
 
 
-def _exercise_cells() -> dict[str, tuple[str, str, str]]:
-    """{name: (function name, the exercise cell, the solution that follows it)}."""
+def _output(cell: dict) -> str:
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+
+
+def _exercise_cells() -> dict[str, tuple[str, dict, dict]]:
+    """{name: (the answer's name, the exercise cell, the solution cell after it)}."""
     found = {}
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         for i, cell in enumerate(cells):
-            source = "".join(cell["source"])
-            match = CHECK.search(source) if cell["cell_type"] == "code" else None
-            if not match:
+            match = CHECK.search(_source(cell)) if cell["cell_type"] == "code" else None
+            if not match or "solution" in cell["metadata"].get("tags", []):
                 continue
-            after = "".join(cells[i + 1]["source"]) if i + 1 < len(cells) else ""
-            solution = SOLUTION.search(after)
-            assert solution, f"{path.name}: no revealable solution after {match[1]}"
+            solution = cells[i + 1]
+            assert "solution" in solution["metadata"].get("tags", []), (
+                f"{path.name}: no solution cell after {match[1]}"
+            )
             assert match[1] not in found, f"exercise {match[1]} appears twice"
-            found[match[1]] = (match[2], source, solution[1])
+            found[match[1]] = (match[2], cell, solution)
     return found
 
 
 FOUND = _exercise_cells()
-NAMESPACE = {"np": np, "tf": tf, "tfp": tfp, "tfd": tfp.distributions}
+NAMESPACE = {
+    "np": np,
+    "tf": tf,
+    "tfp": tfp,
+    "tfd": tfp.distributions,
+    "keras": keras,
+    "ops": keras.ops,
+    "layers": keras.layers,
+    "exercises": exercises,
+}
 
 
-def _define(code: str, function: str):
-    namespace = dict(NAMESPACE)
+def _define(code: str, name: str, namespace: dict | None = None):
+    namespace = dict(namespace or NAMESPACE)
     exec(CHECK.sub("", code), namespace)  # the definitions, without the check call
-    return namespace[function]
+    return namespace[name]
 
 
-def test_every_exercise_is_in_a_notebook():
+def _solution(name: str) -> tuple[str, str]:
+    """(the answer's name, the solution's code), with what it needs defined first."""
+    answer, _, solution = FOUND[name]
+    return answer, _source(solution)
+
+
+def _namespace(name: str) -> dict:
+    """The names an exercise builds on: 02.vae uses the solution's MySampling."""
+    namespace = dict(NAMESPACE)
+    if name == "02.vae":
+        answer, code = _solution("02.sampling")
+        namespace[answer] = _define(code, answer)
+    return namespace
+
+
+def test_every_exercise_is_in_a_notebook_with_its_solution():
     assert sorted(FOUND) == sorted(exercises.EXERCISES)
-    for notebook in ("01", "02", "03"):
-        assert 2 <= sum(name.startswith(notebook) for name in FOUND) <= 3
+    for path in NOTEBOOKS:
+        assert 1 <= sum(name.startswith(path.name[:2]) for name in FOUND) <= 5
 
 
 @pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
-def test_the_solution_passes_and_the_empty_cell_does_not(name, capsys):
-    function, cell, solution = FOUND[name]
-    correct, message = exercises.verdict(name, _define(solution, function))
+def test_the_solution_passes_and_the_unanswered_cell_says_so(name, capsys):
+    answer, cell, solution = FOUND[name]
+    namespace = _namespace(name)
+    correct, message = exercises.verdict(
+        name, _define(_source(solution), answer, namespace)
+    )
     assert correct, message
-    exercises.check(name, _define(cell, function))
-    assert "not attempted yet" in capsys.readouterr().out
+    exercises.check(name, _define(_source(cell), answer, namespace))
+    assert f"{name}: not yet answered" in capsys.readouterr().out
+    # The committed run shows both: the exercise unanswered, the solution correct.
+    assert f"{name}: not yet answered" in _output(cell)
+    assert f"{name}: correct" in _output(solution)
+    # Hidden, in Jupyter, Colab and the website.
+    assert solution["metadata"]["jupyter"]["source_hidden"] is True
+    assert solution["metadata"]["cellView"] == "form"
+    assert "hide-input" in solution["metadata"]["tags"]
+    assert _source(solution).startswith("# @title Solution")
+
+
+@pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
+def test_an_unanswered_exercise_raises_not_yet_answered_when_used(name):
+    """Code that uses an unanswered stub (a grader, a later cell of the student
+    edition) stops with the exercise's name, not somewhere else."""
+    answer, cell, _ = FOUND[name]
+    stub = _define(_source(cell), answer, _namespace(name))
+    with pytest.raises(NotImplementedError, match=f"{name}: not yet answered"):
+        exercises.EXERCISES[name].compare(stub)
 
 
 # The mistakes a learner is likely to make, one per exercise: each must fail.
@@ -78,7 +126,6 @@ MISTAKES = {
     "01.frechet_distance": lambda real, fake: float(
         np.sum((real.mean(0) - fake.mean(0)) ** 2)
     ),  # the means only
-    "02.reparameterize": lambda mean, log_var, eps: mean + np.exp(log_var) * eps,
     "02.kl_to_prior": lambda mean, log_var: (
         0.5 * np.sum(mean**2 + np.exp(log_var) - log_var, axis=1)
     ),  # the -1 forgotten
@@ -97,6 +144,99 @@ MISTAKES = {
 def test_a_common_mistake_fails(name):
     correct, message = exercises.verdict(name, MISTAKES[name])
     assert not correct and "not yet" in message, message
+
+
+# The same mistakes made in the notebook's own solution: (exercise, the text in
+# the solution, what a learner writes instead, what the message must name).
+EDITS = [
+    (
+        "01.autoencoder",
+        "layers.Dense(latent_dim),",
+        'layers.Dense(latent_dim, activation="relu"),',
+        "has an activation",
+    ),
+    (
+        "01.autoencoder",
+        '2, padding="same"),  # logits',
+        '2, padding="same", activation="sigmoid"),',
+        "ends in a sigmoid",
+    ),
+    ("02.sampling", "ops.exp(0.5 * log_var)", "ops.exp(log_var)", "the missing 1/2"),
+    (
+        "02.sampling",
+        "return mean + ops.exp(0.5 * log_var) * eps",
+        "return ops.stop_gradient(mean + ops.exp(0.5 * log_var) * eps)",
+        "no gradient path",
+    ),
+    ("02.sampling", "ops.shape(mean)", "(1, 2)", "the same eps"),
+    ("02.vae", "kl = -0.5 * ops.sum(", "kl = 0.5 * ops.sum(", "the sign is flipped"),
+    ("02.vae", "kl = -0.5 * ops.sum(", "kl = -1.0 * ops.sum(", "the 1/2 is missing"),
+    (
+        "02.vae",
+        "ops.sum(pixels, axis=(1, 2, 3))",
+        "ops.mean(pixels, axis=(1, 2, 3))",
+        "sum over the 784 pixels",
+    ),
+    (
+        "02.vae",
+        "z = self.sampling([z_mean, z_log_var])",
+        "z = ops.stop_gradient(self.sampling([z_mean, z_log_var]))",
+        "no gradient path",
+    ),
+    (
+        "02.vae",
+        "self.optimizer.apply_gradients(",
+        "(lambda pairs: None)(",
+        "left every weight as it was",
+    ),
+    (
+        "02.vae",
+        '"loss": reconstruction + kl,',
+        '"loss": reconstruction - kl,',
+        "not reconstruction + KL",
+    ),
+    ("04.kl_terms", "0.5 * np.sum(mean**2", "np.sum(mean**2", "the 1/2 is missing"),
+    ("02.kl_to_prior", "return 0.5 * np.sum(", "return np.sum(", "the 1/2 is missing"),
+    (
+        "04.kl_warmup",
+        "min(1.0, step / warmup_steps)",
+        "step / warmup_steps",
+        "above the target",
+    ),
+    (
+        "05.pca_reconstruction",
+        "mean = x.mean(axis=0)",
+        "mean = 0 * x.mean(axis=0)",
+        "not centred",
+    ),
+    ("06.acai_mix", "alpha = 0.5 - np.abs(u - 0.5)", "alpha = u", "[0, 0.5]"),
+    ("06.critic_loss", " + np.mean(real_guess**2)", "", "real images"),
+    (
+        "07.iwae_bound",
+        "return top[:, 0] + np.log(np.sum(np.exp(log_w - top), axis=1)) - np.log(k)",
+        "return np.log(np.mean(np.exp(log_w), axis=1))",
+        "log-sum-exp",
+    ),
+    (
+        "07.vamp_log_prob",
+        "return log_sum - np.log(len(means))",
+        "return log_sum",
+        "off by log K",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "right", "wrong", "named"), EDITS, ids=[f"{e[0]}:{e[3]}" for e in EDITS]
+)
+def test_a_mistake_in_the_solution_fails_with_a_message_that_names_it(
+    name, right, wrong, named
+):
+    answer, code = _solution(name)
+    assert right in code, f"the solution of {name} no longer holds {right!r}"
+    mistaken = _define(code.replace(right, wrong), answer, _namespace(name))
+    correct, message = exercises.verdict(name, mistaken)
+    assert not correct and named in message, message
 
 
 def test_a_slerp_that_divides_by_sin_theta_fails_on_parallel_codes():

@@ -109,6 +109,13 @@ def iwae_bound(
     return iwae_bounds(model, x, [k], seed=seed, max_decodes=max_decodes)[:, 0]
 
 
+def log_mean_exp(log_w: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log (1/k) sum_i exp(log_w_i) over axis, by log-sum-exp: the log-weights of
+    an image are near -100 nats, so exp() of them underflows to 0 in float32."""
+    log_w = np.asarray(log_w, np.float64)
+    return np.logaddexp.reduce(log_w, axis=axis) - math.log(log_w.shape[axis])
+
+
 def iwae_bounds(
     model, x, ks, seed: int | None = None, max_decodes: int = MAX_DECODES
 ) -> np.ndarray:
@@ -133,7 +140,7 @@ def iwae_bounds(
         columns = []
         for k in ks:
             groups = log_w[: k_max // k * k].reshape(k_max // k, k, -1)
-            bound = np.logaddexp.reduce(groups, axis=1) - math.log(k)
+            bound = log_mean_exp(groups, axis=1)
             columns.append(bound.mean(axis=0))
         out.append(np.stack(columns, axis=1))
     return np.concatenate(out)

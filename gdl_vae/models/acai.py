@@ -85,9 +85,7 @@ class ACAI(Autoencoder):
         """(alpha, mixed codes): each code mixed with the batch's code in
         reverse order, alpha ~ U[0, 0.5] per pair, (B,) and (B, latent_dim)."""
         u = keras.random.uniform((ops.shape(z)[0],), seed=self.seed_generator)
-        alpha = 0.5 - ops.abs(u - 0.5)  # folds U[0, 1] onto [0, 0.5]
-        partner = ops.flip(z, axis=0)
-        return alpha, alpha[:, None] * z + (1.0 - alpha[:, None]) * partner
+        return mix_codes(z, u)
 
     def loss_terms(self, x, training: bool = False) -> dict:
         z = self.encoder(x, training=training)
@@ -97,18 +95,14 @@ class ACAI(Autoencoder):
         mixed = self.mean_image(self.decoder(z_mix, training=training))
         guess = self.critic(mixed, training=training)
         pixels = math.prod(self.image_shape)
-        adversarial = ops.mean(ops.square(guess))
         # The critic's real examples: x blended with its reconstruction.
         blend = self.gamma * x + (1.0 - self.gamma) * self.mean_image(logits)
-        real = ops.mean(ops.square(self.critic(blend, training=training)))
-        mix_error = ops.mean(ops.square(guess - alpha))
+        terms = critic_losses(guess, alpha, self.critic(blend, training=training))
         return {
-            "loss": reconstruction + self.adversarial_weight * pixels * adversarial,
+            "loss": reconstruction
+            + self.adversarial_weight * pixels * terms["adversarial_loss"],
             "reconstruction_loss": reconstruction,
-            "adversarial_loss": adversarial,
-            "critic_loss": mix_error + real,
-            "critic_mix_loss": mix_error,
-            "critic_real_loss": real,
+            **terms,
         }
 
     def train_step(self, data):
@@ -136,6 +130,30 @@ class ACAI(Autoencoder):
         config = dict(config)
         config["critic"] = keras.saving.deserialize_keras_object(config["critic"])
         return super().from_config(config)
+
+
+def mix_codes(z, u):
+    """ACAI's interpolation (Berthelot et al. 2019, eq. 1): u ~ U[0, 1] per code,
+    folded to alpha = 0.5 - |u - 0.5| in [0, 0.5], mixes each code with the
+    batch's code in reverse order: alpha * z + (1 - alpha) * partner."""
+    alpha = 0.5 - ops.abs(u - 0.5)
+    partner = ops.flip(z, axis=0)
+    return alpha, alpha[:, None] * z + (1.0 - alpha[:, None]) * partner
+
+
+def critic_losses(guess, alpha, real_guess) -> dict:
+    """ACAI's critic terms from its outputs: guess on decoded mixes, real_guess
+    on real images blended with their reconstructions (eqs. 2-3). The critic
+    learns to say alpha for mixes and 0 for real images; the autoencoder learns
+    to make the critic say 0 for its mixes (adversarial_loss)."""
+    mix_error = ops.mean(ops.square(guess - alpha))
+    real = ops.mean(ops.square(real_guess))
+    return {
+        "adversarial_loss": ops.mean(ops.square(guess)),
+        "critic_loss": mix_error + real,
+        "critic_mix_loss": mix_error,
+        "critic_real_loss": real,
+    }
 
 
 @builder(ACAIConfig)
