@@ -233,13 +233,12 @@ def results(path: Path) -> dict[str, tuple[bool, str]]:
         if not test["name"].startswith("e"):
             continue  # Otter's summary of the public tests
         passed = test["score"] == test["max_score"]
-        output = test.get("output", "")
-        reason = re.findall(r"(?:Error|Exception)\w*: (.*)", output)
-        message = reason[-1] if reason else output.strip().splitlines()[-1:] or [""]
-        found[exercise_name(test["name"])] = (
-            passed,
-            "passed" if passed else (message if reason else message[0]),
-        )
+        # A failed test's output ends in the check's AssertionError (or whatever
+        # the answer raised): its message is the verdict.
+        output = test.get("output", "").strip()
+        reasons = re.findall(r"(?:Error|Exception)\w*: (.*)", output)
+        last = reasons[-1] if reasons else (output.splitlines() or [""])[-1]
+        found[exercise_name(test["name"])] = (passed, "passed" if passed else last)
     return found
 
 
@@ -326,7 +325,9 @@ def grade(
     )
     for error in others:
         print(f"  {error}")
-    print(f"the run and its results: {graded / submission.name} and .json")
+    print(
+        f"the run: {graded / submission.name}; Otter's results: {submission.stem}.json"
+    )
     return Grade(found, raised)
 
 

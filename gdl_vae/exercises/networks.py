@@ -129,16 +129,16 @@ def recording_decoder(decoder):
     return Recorder()
 
 
-def package_terms(package, x, z):
-    """The package's reconstruction and KL terms at the learner's z."""
+def package_terms(package, x, z, z_mean, z_log_var):
+    """The package's reconstruction and KL terms, batch means, at a given z and
+    posterior parameters (tensors, so a tape can differentiate them)."""
+    import tensorflow as tf
     import tensorflow_probability as tfp
 
-    z_mean, z_log_var = package.encoder(x)
-    logits = package.decoder(z)
-    reconstruction = -np.mean(package.likelihood(logits).log_prob(x).numpy())
+    reconstruction = -tf.reduce_mean(package.likelihood(package.decoder(z)).log_prob(x))
     q = package.posterior(z_mean, z_log_var)
-    kl = np.mean(tfp.distributions.kl_divergence(q, package.prior()).numpy())
-    return float(reconstruction), float(kl)
+    kl = tf.reduce_mean(tfp.distributions.kl_divergence(q, package.prior()))
+    return reconstruction, kl
 
 
 def vae_model(answer: Callable) -> str | None:
@@ -170,7 +170,9 @@ def vae_model(answer: Callable) -> str | None:
         return "test_step changed the weights: it must only measure."
     if recorder.z is None:
         return "test_step never called self.decoder: decode the sampled z."
-    reconstruction, kl = package_terms(package, x, recorder.z)
+    reconstruction, kl = (
+        float(t) for t in package_terms(package, x, recorder.z, *package.encoder(x))
+    )
     close = [
         np.isclose(got[name], value, rtol=1e-4, atol=1e-3)
         for name, value in (("kl_loss", kl), ("reconstruction_loss", reconstruction))
@@ -219,11 +221,24 @@ def vae_model(answer: Callable) -> str | None:
         w.assign(b)
     z_mean, z_log_var = package.encoder(x)
     eps = (recorder.z - z_mean) / tf.exp(0.5 * z_log_var)
-    with tf.GradientTape() as tape:
-        z_mean, z_log_var = package.encoder(x)
-        z = z_mean + tf.exp(0.5 * z_log_var) * eps
-        terms = package_loss(package, x, z, z_mean, z_log_var)
-    grads = tape.gradient(terms, weights)
+
+    def sgd_step(cut: bool) -> np.ndarray:
+        """-lr times the gradient of the package's loss at eps, all weights in
+        one vector; with cut, z is cut off from the encoder (only the KL
+        reaches it)."""
+        with tf.GradientTape() as tape:
+            z_mean, z_log_var = package.encoder(x)
+            z = z_mean + tf.exp(0.5 * z_log_var) * eps
+            z = tf.stop_gradient(z) if cut else z
+            loss = sum(package_terms(package, x, z, z_mean, z_log_var))
+        grads = tape.gradient(loss, weights)
+        return np.concatenate(
+            [
+                (-lr * (g.numpy() if g is not None else np.zeros_like(w))).ravel()
+                for g, w in zip(grads, before, strict=True)
+            ]
+        )
+
     moved = [not np.array_equal(a, b) for a, b in zip(after, before, strict=True)]
     encoder_moved = any(moved[: len(package.encoder.trainable_weights)])
     if not any(moved):
@@ -238,20 +253,9 @@ def vae_model(answer: Callable) -> str | None:
             "the tape, with keras ops."
         )
     step = np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)])
-    expected = np.concatenate([(-lr * g.numpy()).ravel() for g in grads])
+    expected = sgd_step(cut=False)
     error = np.linalg.norm(step - expected) / np.linalg.norm(expected)
-    # The same step with z cut off from the encoder (only the KL reaches it).
-    with tf.GradientTape() as tape:
-        z_mean, z_log_var = package.encoder(x)
-        z = tf.stop_gradient(z_mean + tf.exp(0.5 * z_log_var) * eps)
-        terms = package_loss(package, x, z, z_mean, z_log_var)
-    cut = tape.gradient(terms, weights)
-    cut = np.concatenate(
-        [
-            (-lr * (g.numpy() if g is not None else 0 * w.numpy())).ravel()
-            for g, w in zip(cut, before, strict=True)
-        ]
-    )
+    cut = sgd_step(cut=True)
     if error > 1e-2 and np.linalg.norm(step - cut) < 1e-2 * np.linalg.norm(cut):
         return (
             "no gradient path from the reconstruction term to the encoder: z is "
@@ -265,15 +269,3 @@ def vae_model(answer: Callable) -> str | None:
             "test_step reports (reconstruction + KL), inside the tape."
         )
     return None
-
-
-def package_loss(package, x, z, z_mean, z_log_var):
-    """-ELBO, averaged over the batch, at given z and posterior parameters."""
-    import tensorflow as tf
-    import tensorflow_probability as tfp
-
-    reconstruction = -tf.reduce_mean(package.likelihood(package.decoder(z)).log_prob(x))
-    q = package.posterior(z_mean, z_log_var)
-    return reconstruction + tf.reduce_mean(
-        tfp.distributions.kl_divergence(q, package.prior())
-    )
