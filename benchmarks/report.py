@@ -33,6 +33,42 @@ def minutes(seconds: float) -> str:
 
 TARGET_SPEEDUP = 2.5  # the throughput goal against the Keras example
 TARGET_NATS = 1.0  # ... with a held-out -ELBO no more than this much worse
+TARGET_PEAK_SHARE = 0.5  # the dense recipes' goal: half the measured peak
+
+
+def _with_range(row: dict) -> str:
+    """A row's seconds per epoch with the range over its rounds."""
+    rounds = row.get("rounds") or [row["seconds_per_epoch"]]
+    return f"{row['seconds_per_epoch']} ({min(rounds)}-{max(rounds)})"
+
+
+def _bound_by(part: dict, name: str) -> str:
+    """What bounds a recipe's speed, from its layer profile: the layers' own
+    forward and backward passes against the whole training step."""
+    profile = part.get("profile", {}).get(name)
+    if not profile:
+        return ""
+    layers = sum(r["ms"] for r in profile if r["network"] != "-")
+    whole = next(r["ms"] for r in profile if r["layer"] == "whole train_step")
+    slowest = max((r for r in profile if r["network"] != "-"), key=lambda r: r["ms"])
+    slow = (
+        f"the slowest, {slowest['network']} {slowest['layer']}, takes "
+        f"{slowest['ms']:.2f} ms"
+    )
+    if layers >= whole:
+        return (
+            f" What bounds it: the layers' own work. Timed one at a time, their "
+            f"forward and backward passes add up to {layers:.2f} ms, more than the "
+            f"whole {whole:.2f} ms training step (batch {part['profile_batch']}; "
+            f"each timing carries its own call overhead), so nothing outside "
+            f"the layers is left to cut; {slow}."
+        )
+    return (
+        f" What bounds it: its layers' forward and backward passes take "
+        f"{layers:.2f} ms of a {whole:.2f} ms training step (batch "
+        f"{part['profile_batch']}; {slow}); the other {whole - layers:.2f} ms are "
+        "the loss, Adam's update and the framework's work per step."
+    )
 
 
 def summary(result: dict) -> list[str]:
@@ -55,7 +91,19 @@ def summary(result: dict) -> list[str]:
                 f"same {part['images_seen']:,} images: the goal of "
                 f"{TARGET_SPEEDUP}x at no more than {TARGET_NATS:g} nat worse is "
                 f"{'met' if met else 'missed'}."
+                + (_bound_by(part, "gdl_vae conv") if not met else "")
             )
+        if "peak" in part:
+            peak = max(p["gflops"] for p in part["peak"].values())
+            dense = next(r for r in rows if r["row"] == "gdl_vae dense")
+            met = dense["peak_share"] >= TARGET_PEAK_SHARE
+            line = (
+                f"- gdl_vae dense reaches {dense['gflops']:g} GFLOP/s, "
+                f"**{dense['peak_share']:.0%}** of this machine's measured float32 "
+                f"peak ({peak:g} GFLOP/s): the goal of "
+                f"{TARGET_PEAK_SHARE:.0%} is {'met' if met else 'missed'}."
+            )
+            lines.append(line + (_bound_by(part, "gdl_vae dense") if not met else ""))
     if part := result.get("quality"):
         wins = [v for v in part["verdicts"] if v["margin_nats"] > 0]
         total = len(part["verdicts"])
@@ -97,28 +145,62 @@ def markdown(result: dict) -> str:
     ]
     if part := result.get("throughput"):
         rows = part["rows"]
+        repeats = part.get("repeats", 1)
+        when = (
+            f" Measured on {part['date']} ({part['machine']})."
+            if "date" in part
+            else ""
+        )
         lines += [
-            f"**Training throughput.** {part['images_seen']:,} images seen "
+            f"**Training throughput.**{when} {part['images_seen']:,} images seen "
             f"({part['epochs']:g} epochs) by each recipe, from the same "
             f"{rows[0]['train_images']:,} dynamically binarized training images, "
-            f"batch {part['batch_size']}, float32 unless the row says otherwise; "
-            "seconds per epoch are the median after the first (tracing) epoch; "
-            "speed is relative to the mean of the two keras_example rows.",
+            f"batch {part['batch_size']}, float32 unless the row says otherwise. "
+            + (
+                f"The ladder ran {repeats} times in rounds (every row once, then "
+                "again), so that a slow spell of the shared machine slows every "
+                "row alike; seconds per epoch are the median over the rounds of "
+                "each run's median epoch after the first (tracing) one, with the "
+                "rounds' range; "
+                if repeats > 1
+                else "Seconds per epoch are the median after the first (tracing) "
+                "epoch; "
+            )
+            + "speed is relative to the mean of the two keras_example rows.",
             "",
-            *table(
-                ["recipe", "s / epoch", "images / s", "speed", "held-out -ELBO"],
-                [
-                    [
-                        r["row"],
-                        r["seconds_per_epoch"],
-                        f"{r['images_per_second']:,}",
-                        f"{r['speedup']:.2f}x",
-                        r["neg_elbo"],
-                    ]
-                    for r in rows
-                ],
-            ),
         ]
+        if "peak" in part:
+            peak = part["peak"]
+            lines += [
+                "This machine's float32 peak, measured in TensorFlow (median of "
+                f"{peak['matmul']['repeats']} interleaved repeats, range in "
+                f"brackets): a 2048 x 2048 matrix product {peak['matmul']['gflops']:g} "
+                f"GFLOP/s ({peak['matmul']['low']:g}-{peak['matmul']['high']:g}), a "
+                f"3 x 3 convolution with 64 channels in and out on 14 x 14 maps "
+                f"{peak['conv']['gflops']:g} GFLOP/s ({peak['conv']['low']:g}-"
+                f"{peak['conv']['high']:g}). A recipe's GFLOP/s count 2 per "
+                "multiply-add of its Dense and convolution layers, times 3 for a "
+                "training step (forward, and backward for inputs and weights), "
+                "times images per second; the element-wise work is left out, so "
+                "the share of the peak (the larger of the two) is a floor.",
+                "",
+            ]
+        lines += table(
+            ["recipe", "s / epoch (range)", "images / s", "speed", "GFLOP/s",
+             "share of peak", "held-out -ELBO"],
+            [
+                [
+                    r["row"],
+                    _with_range(r),
+                    f"{r['images_per_second']:,}",
+                    f"{r['speedup']:.2f}x",
+                    r.get("gflops", "-"),
+                    f"{r['peak_share']:.0%}" if "peak_share" in r else "-",
+                    r["neg_elbo"],
+                ]
+                for r in rows
+            ],
+        )  # fmt: skip
         profile = part["profile"]
         names = list(profile)
         lines += [

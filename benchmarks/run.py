@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     # some parts over an earlier full run: the header names the full run's
     # machine, and the parts that record their own (the notebooks) say theirs.
     partial = set(args.parts) < set(PARTS) and "environment" in result
+    if partial:  # a setting added since the full run: its value now
+        result["settings"] = {**asdict(settings), **result.get("settings", {})}
     if not args.report and not partial:
         result.update(
             command="python -m benchmarks.run" + (" --quick" if args.quick else ""),

@@ -35,6 +35,7 @@ class Settings:
     n_train: int | None  # None: the whole training split
     n_test: int | None
     throughput_images: int  # images seen per throughput row (whole epochs)
+    throughput_repeats: int  # interleaved rounds of the ladder; speeds are medians
     budget_s: float  # per recipe, part 2
     iwae_k: int
     iwae_images: int
@@ -57,6 +58,7 @@ FULL = Settings(
     n_train=None,
     n_test=None,
     throughput_images=180_000,
+    throughput_repeats=3,
     budget_s=120.0,
     iwae_k=1000,
     iwae_images=1000,
@@ -78,6 +80,7 @@ QUICK = Settings(
     n_train=1024,
     n_test=256,
     throughput_images=2_048,
+    throughput_repeats=2,
     budget_s=2.0,
     iwae_k=20,
     iwae_images=64,

@@ -1,10 +1,12 @@
 """Part 1, throughput: images per second and seconds per epoch of the Keras
 example's recipe and of gdl_vae, one change at a time, for the same number of
-images seen on the same data; a layer-by-layer profile says where each step's
-time goes."""
+images seen on the same data, as medians of interleaved repeats; each recipe's
+achieved GFLOP/s beside this machine's measured float32 peak; a layer-by-layer
+profile says where each step's time goes."""
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
@@ -14,10 +16,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from benchmarks import recipes
+from benchmarks import flops, recipes
 from benchmarks.settings import Settings
 from benchmarks.training import train
 from gdl_vae.data import held_out_images
+from gdl_vae.runs import environment
 
 LADDER = (  # (label, recipe, build options): one change per row
     ("keras_example, as published", recipes.KERAS_EXAMPLE, {}),
@@ -112,25 +115,56 @@ def pipeline_ms(x_train: np.ndarray, batch_size: int) -> float:
 
 
 def throughput(data, settings: Settings) -> dict:
+    """Every ladder row trained settings.throughput_repeats times, in rounds
+    (row 1, 2, ... then again), so that a machine that slows down for a while
+    slows every row alike; each row's speed is the median of its rounds, with
+    their spread. Held-out -ELBO from the first round; achieved GFLOP/s from the
+    layers' count (benchmarks.flops) beside the machine's measured peak."""
     x_test = held_out_images(data.x_test, "dynamic")
-    rows, models = [], {}
-    for label, recipe, options in LADDER:
-        model, stats = train(
-            recipe,
-            data.x_train,
-            "dynamic",
-            images_seen=settings.throughput_images,
-            **options,
+    peaks = flops.peak(repeats=max(3, settings.throughput_repeats))
+    best_peak = max(p["gflops"] for p in peaks.values())
+    print(
+        "  float32 peak: "
+        + ", ".join(f"{name} {p['gflops']} GFLOP/s" for name, p in peaks.items()),
+        flush=True,
+    )
+    rows = [
+        {"row": label, "recipe": recipe.name, "options": options, "rounds": []}
+        for label, recipe, options in LADDER
+    ]
+    models = {}
+    for round_ in range(settings.throughput_repeats):
+        for row, (_, recipe, options) in zip(rows, LADDER, strict=True):
+            model, stats = train(
+                recipe,
+                data.x_train,
+                "dynamic",
+                images_seen=settings.throughput_images,
+                **options,
+            )
+            row["rounds"].append(stats["seconds_per_epoch"])
+            if round_:
+                continue
+            vae = recipes.as_gdl_vae(model, recipe)
+            row.update(stats)
+            row["neg_elbo"] = round(
+                -float(vae.elbo(x_test, n_samples=10, seed=0).mean()), 2
+            )
+            row.update(flops.training_flops(vae))
+            models.setdefault(recipe.name, model)
+        print(f"  round {round_ + 1} of {settings.throughput_repeats} done", flush=True)
+    for row in rows:
+        row["seconds_per_epoch"] = round(statistics.median(row["rounds"]), 3)
+        row["images_per_second"] = round(row["train_images"] / row["seconds_per_epoch"])
+        row["gflops"] = round(
+            row["train_flops_per_image"] * row["images_per_second"] / 1e9, 1
         )
-        vae = recipes.as_gdl_vae(model, recipe)
-        stats["neg_elbo"] = round(
-            -float(vae.elbo(x_test, n_samples=10, seed=0).mean()), 2
-        )
-        rows.append({"row": label, "recipe": recipe.name, "options": options, **stats})
-        models.setdefault(recipe.name, model)
+        row["peak_share"] = round(row["gflops"] / best_peak, 3)
         print(
-            f"  {label}: {stats['seconds_per_epoch']} s/epoch, "
-            f"{stats['images_per_second']} images/s, -ELBO {stats['neg_elbo']}",
+            f"  {row['row']}: {row['seconds_per_epoch']} s/epoch "
+            f"({min(row['rounds'])}-{max(row['rounds'])}), "
+            f"{row['images_per_second']} images/s, {row['gflops']} GFLOP/s "
+            f"({row['peak_share']:.0%} of peak), -ELBO {row['neg_elbo']}",
             flush=True,
         )
     reference = np.mean(
@@ -149,12 +183,20 @@ def throughput(data, settings: Settings) -> dict:
         for name, recipe in (
             ("keras_example", recipes.KERAS_EXAMPLE),
             ("gdl_vae conv", recipes.GDL_CONV),
+            ("gdl_vae dense", recipes.GDL_DENSE),
         )
     }
+    env = environment()
     return {
+        # This part's own machine and date: a run of some parts keeps the header
+        # of the last full run.
+        "machine": env["machine"],
+        "date": env["date"],
         "images_seen": rows[0]["images_seen"],
         "epochs": rows[0]["epochs"],
         "batch_size": 128,
+        "repeats": settings.throughput_repeats,
+        "peak": peaks,
         "rows": rows,
         "profile_batch": 128,
         "profile": profile,

@@ -87,3 +87,21 @@ def install() -> None:
     hooked = any(isinstance(f, _Hook) for f in sys.meta_path)
     if "tensorflow" not in sys.modules and not hooked:
         sys.meta_path.insert(0, _Hook("tensorflow", _quiet_tensorflow))
+
+
+@contextlib.contextmanager
+def expected_retracing() -> Iterator[None]:
+    """Hide TensorFlow's retracing warning where retracing is expected
+    (`with sweep.expected_retracing(): ...`): each new model of a sweep traces
+    its own training and evaluation functions, and a bound traces once per
+    number of samples; after a few TensorFlow warns about "excessive
+    retracing"."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

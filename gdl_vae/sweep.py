@@ -12,15 +12,15 @@ the 2 x 2 design (no KL, the KL's mean term, its variance term, both);
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
+from gdl_vae._quiet import expected_retracing
 from gdl_vae.data.pipeline import held_out_images
 from gdl_vae.measure.bounds import kl_parts
 from gdl_vae.measure.evaluation import (
@@ -29,25 +29,11 @@ from gdl_vae.measure.evaluation import (
     nearer_training_share,
 )
 from gdl_vae.measure.latent import active_units, prior_holes
+from gdl_vae.progress import KerasProgress, bar
 from gdl_vae.training import Trained, epochs_for, train
 
-
-@contextlib.contextmanager
-def expected_retracing() -> Iterator[None]:
-    """Hide TensorFlow's retracing warning while training or evaluating many
-    new models (`with sweep.expected_retracing(): ...`).
-
-    Each new model traces its own training and evaluation functions; after a
-    few models TensorFlow warns about "excessive retracing", which here is
-    expected.
-    """
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def train_models(
@@ -59,34 +45,53 @@ def train_models(
     seed: int = 0,
     callbacks: Mapping[str, Sequence[keras.callbacks.Callback]] | None = None,
     verbose: bool = True,
+    progress: tqdm | None = None,
+    cache: bool = True,
 ) -> dict[str, Trained]:
     """Build and train each model on the same pipeline for the same images seen.
 
     builders maps a name to a function that returns a compiled model; each is
     called after resetting the random seed, so every model starts from the same
     random state. callbacks maps names to extra callbacks (a KL warm-up).
+    A progress bar counts the training steps of all the models (progress: a
+    bar from gdl_vae.progress to move instead, as train_over_seeds does);
+    verbose prints one line per model once all are trained. cache: reuse a
+    model trained earlier with the same recipe and seed (gdl_vae.cache).
     """
     if not builders:
         raise ValueError("builders is empty: name at least one model to train.")
     epochs = epochs_for(images_seen, len(x_train))
+    steps = epochs * -(-len(x_train) // batch_size)
+    own = progress is None
+    if own:
+        progress = bar(steps * len(builders), "training", unit="step")
     trained = {}
-    for name, build in builders.items():
-        keras.utils.set_random_seed(seed)
-        model = build()
-        with expected_retracing():
-            trained[name] = train(
-                model,
-                x_train,
-                epochs=epochs,
-                batch_size=batch_size,
-                binarization=binarization,
-                seed=seed,
-                callbacks=list((callbacks or {}).get(name, [])),
-            )
-        if verbose:
-            loss = trained[name].history["loss"][-1]
-            seconds = trained[name].seconds
-            print(f"{name}: {epochs} epochs, loss {loss:.2f} ({seconds:.0f} s)")
+    try:
+        for name, build in builders.items():
+            keras.utils.set_random_seed(seed)
+            model = build()
+            extra = list((callbacks or {}).get(name, []))
+            with expected_retracing():
+                trained[name] = train(
+                    model,
+                    x_train,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    binarization=binarization,
+                    seed=seed,
+                    callbacks=[*extra, KerasProgress(progress, name)],
+                    cache=cache,
+                )
+            if trained[name].cached:
+                progress.update(steps)
+    finally:
+        if own:
+            progress.close()
+    if verbose:
+        for name, run in trained.items():
+            loss = run.history["loss"][-1]
+            took = f"{run.seconds:.0f} s" + (", from the cache" if run.cached else "")
+            print(f"{name}: {epochs} epochs, loss {loss:.2f} ({took})")
     return trained
 
 
@@ -97,32 +102,36 @@ def train_over_seeds(
     seeds: Sequence[int],
     batch_size: int = 128,
     callbacks: Callable[[str, int], Sequence[keras.callbacks.Callback]] | None = None,
+    cache: bool = True,
 ) -> dict[str, list[Trained]]:
     """train_models once per seed: builders map a name to build(seed); returns
     {name: [Trained, one per seed]} and prints one line per model, its final
     training loss as mean ± standard error over the seeds. callbacks(name,
-    seed) gives a run's extra callbacks."""
+    seed) gives a run's extra callbacks. cache: as for train_models."""
     from gdl_vae.measure.stats import over_seeds
 
     if len(seeds) < 2:
         raise ValueError(f"train_over_seeds needs 2 seeds or more; got {seeds}.")
     runs: dict[str, list[Trained]] = {name: [] for name in builders}
-    for seed in seeds:
-        trained = train_models(
-            {name: functools.partial(build, seed) for name, build in builders.items()},
-            x_train, images_seen, batch_size, seed=seed, verbose=False,
-            callbacks={n: callbacks(n, seed) for n in builders} if callbacks else None,
-        )  # fmt: skip
-        for name, run in trained.items():
-            runs[name].append(run)
     epochs = epochs_for(images_seen, len(x_train))
+    steps = epochs * -(-len(x_train) // batch_size) * len(builders) * len(seeds)
+    with bar(steps, "training", unit="step") as progress:
+        for seed in seeds:
+            trained = train_models(
+                {n: functools.partial(build, seed) for n, build in builders.items()},
+                x_train, images_seen, batch_size, seed=seed, verbose=False,
+                progress=progress, cache=cache,
+                callbacks={n: callbacks(n, seed) for n in builders} if callbacks
+                else None,
+            )  # fmt: skip
+            for name, run in trained.items():
+                runs[name].append(run)
     for name, group in runs.items():
         loss = over_seeds([run.history["loss"][-1] for run in group])
         seconds = sum(run.seconds for run in group)
-        print(
-            f"{name}: {epochs} epochs x {len(seeds)} seeds, loss {loss:.2f} "
-            f"({seconds:.0f} s)"
-        )
+        reused = sum(run.cached for run in group)
+        took = f"{seconds:.0f} s" + (f", {reused} from the cache" if reused else "")
+        print(f"{name}: {epochs} epochs x {len(seeds)} seeds, loss {loss:.2f} ({took})")
     return runs
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from gdl_vae import cache as cached
 from gdl_vae.callbacks import EpochClock
 from gdl_vae.data.pipeline import EpochData
 
@@ -30,6 +31,7 @@ class Trained:
     images: int = 0  # images seen in this call (partial last epoch included)
     epoch_times: list[float] = field(default_factory=list)
     seconds_per_epoch: float = 0.0  # median after the first (tracing) epoch
+    cached: bool = False  # loaded from gdl_vae.cache: the figures are its training's
 
     @property
     def epochs(self) -> int:
@@ -56,6 +58,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     initial_epoch: int = 0,
     verbose: int = 0,
+    cache: bool = False,
 ) -> Trained:
     """Train `model` on x_train; stop at `epochs`, `images_seen` or `budget_s`.
 
@@ -73,6 +76,8 @@ def train(
         callbacks: more Keras callbacks (a checkpoint, KL warm-up, ...).
         initial_epoch: the epoch to resume from.
         verbose: Keras' verbosity (0 silent, 1 progress bar, 2 a line an epoch).
+        cache: look the run up in gdl_vae.cache first (the model then gets the
+            stored weights, and nothing trains) and store it after training.
     """
     if epochs is not None and images_seen is not None:
         raise ValueError("give epochs or images_seen, not both.")
@@ -80,6 +85,16 @@ def train(
         raise ValueError("give epochs, images_seen or budget_s: when to stop.")
     if images_seen is not None:
         epochs = epochs_for(images_seen, len(x_train))
+    description = None
+    if cache:
+        description = cached.recipe(
+            model, x_train, epochs=epochs, budget_s=budget_s, batch_size=batch_size,
+            binarization=binarization, seed=seed, validation_data=validation_data,
+            callbacks=callbacks, initial_epoch=initial_epoch,
+        )  # fmt: skip
+        record = description and cached.load(model, description)
+        if record:
+            return Trained(model, **record["run"], cached=True)
     # Epoch e's order and pixels come from (seed, e): a run resumed at
     # initial_epoch sees what the uninterrupted run saw, batch for batch.
     data = EpochData(x_train, batch_size, binarization, seed, initial_epoch)
@@ -93,11 +108,13 @@ def train(
         shuffle=False,  # the pipeline shuffles
         verbose=verbose,
     ).history
-    return Trained(
-        model,
-        history,
-        clock.seconds,
-        clock.images,
-        clock.epoch_times,
-        clock.seconds_per_epoch,
-    )
+    run = {
+        "history": cached.history_lists(history),
+        "seconds": clock.seconds,
+        "images": clock.images,
+        "epoch_times": list(clock.epoch_times),
+        "seconds_per_epoch": clock.seconds_per_epoch,
+    }
+    if description:
+        cached.store(model, description, {"run": run})
+    return Trained(model, **run)

@@ -13,10 +13,13 @@ import gdl_vae
 
 @pytest.fixture(scope="session", autouse=True)
 def offline(tmp_path_factory):
-    """Same data on every machine: no download, an empty Keras cache."""
-    saved = {k: os.environ.get(k) for k in ("GDL_VAE_OFFLINE", "KERAS_HOME")}
+    """Same data on every machine: no download, an empty Keras cache, an empty
+    cache of trained models."""
+    names = ("GDL_VAE_OFFLINE", "KERAS_HOME", "GDL_VAE_CACHE")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["GDL_VAE_OFFLINE"] = "1"
     os.environ["KERAS_HOME"] = str(tmp_path_factory.mktemp("keras_home"))
+    os.environ["GDL_VAE_CACHE"] = str(tmp_path_factory.mktemp("model_cache"))
     yield
     for key, value in saved.items():
         if value is None:

@@ -251,3 +251,72 @@ def test_each_notebook_row_says_which_machine_timed_it():
     assert "on 2026-11-24: AMD EPYC, 2 cores" in text
     assert "| 01_a.ipynb | 1 min 30 s | 0 s | AMD EPYC, 2 cores, 2026-11-24 |" in text
     assert "| 04_b.ipynb | 8 min 20 s | 9 s | Intel Xeon, 2 cores, 2026-12-01 |" in text
+
+
+def test_flops_are_counted_from_the_layers():
+    from types import SimpleNamespace
+
+    from benchmarks import flops
+
+    image = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(4, 3, strides=2, padding="same")(image)  # 14 x 14 x 4
+    z = keras.layers.Dense(2)(keras.layers.Flatten()(h))
+    code = keras.Input((2,))
+    h = keras.layers.Reshape((7, 7, 4))(keras.layers.Dense(7 * 7 * 4)(code))
+    logits = keras.layers.Conv2DTranspose(1, 3, strides=4, padding="same")(h)
+    model = SimpleNamespace(
+        encoder=keras.Model(image, z), decoder=keras.Model(code, logits)
+    )
+    encoder = 14 * 14 * (3 * 3 * 1) * 4 + 784 * 2  # per output position; per unit
+    decoder = 2 * 196 + 7 * 7 * (3 * 3 * 4) * 1  # a transposed conv: per input
+    counted = flops.training_flops(model)
+    assert counted["encoder_macs"] == encoder
+    assert counted["decoder_macs"] == decoder
+    assert counted["train_flops_per_image"] == 2 * 3 * (encoder + decoder)
+    model.k = 5  # k samples per image: the decoder runs five times
+    assert flops.training_flops(model)["train_flops_per_image"] == 6 * (
+        encoder + 5 * decoder
+    )
+
+
+def test_the_peak_is_measured_with_its_spread():
+    from benchmarks import flops
+
+    peak = flops.peak(repeats=2, size=256)
+    for kernel in ("matmul", "conv"):
+        p = peak[kernel]
+        assert 0 < p["low"] <= p["gflops"] <= p["high"] and p["repeats"] == 2
+
+
+def test_summary_judges_the_peak_share_and_says_what_bounds_it():
+    def row(label, recipe, speedup, share, options=None):
+        return {
+            "row": label, "recipe": recipe, "options": options or {},
+            "speedup": speedup, "neg_elbo": 160.0, "gflops": 100 * share,
+            "peak_share": share,
+        }  # fmt: skip
+
+    profile = [
+        {"network": "encoder", "layer": "Dense (512,)", "ms": 1.0},
+        {"network": "decoder", "layer": "Dense (784,)", "ms": 1.5},
+        {"network": "-", "layer": "whole train_step", "ms": 4.0},
+    ]
+    part = {
+        "images_seen": 180_000,
+        "epochs": 3,
+        "peak": {"matmul": {"gflops": 100.0}, "conv": {"gflops": 80.0}},
+        "profile_batch": 128,
+        "profile": {"gdl_vae dense": profile, "gdl_vae conv": profile},
+        "rows": [
+            row("keras_example, as published", "keras_example", 1.0, 0.1),
+            row("gdl_vae conv (default)", "gdl_vae conv (default)", 2.0, 0.2),
+            row("gdl_vae dense", "gdl_vae dense", 5.0, 0.4),
+        ],
+    }
+    conv, _, share, _ = report.summary({"throughput": part})
+    assert "is missed. What bounds it" in conv
+    assert "**40%**" in share and "of 50% is missed" in share
+    assert "2.50 ms of a 4.00 ms training step" in share
+    assert "the other 1.50 ms" in share
+    part["rows"][2]["peak_share"] = 0.6
+    assert "is met." in report.summary({"throughput": part})[2]

@@ -21,9 +21,15 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import ops
 
+from gdl_vae._quiet import expected_retracing
 from gdl_vae.data.checks import check_images
 from gdl_vae.models.base import batched, check_count
 from gdl_vae.models.registry import MAX_DECODES
+from gdl_vae.progress import bar
+
+# Bounds needing this many decoder passes or more (len(x) * k; about 10 s on
+# 2 cores for the conv VAE) show a progress bar.
+PROGRESS_DECODES = 300_000
 
 tfd = tfp.distributions
 
@@ -66,18 +72,30 @@ def _plan(n_samples: int, max_decodes: int) -> tuple[int, int]:
     return max(1, max_decodes // chunk), chunk
 
 
-def _draws(model, x, n: int, seed: int | None, max_decodes: int):
+def _draws(model, x, n: int, seed: int | None, max_decodes: int, what: str):
     """For each batch of images: (batch, its n draws as chunks of _log_terms).
 
     At most max_decodes decoder passes run at a time, whatever n and len(x).
+    Work of PROGRESS_DECODES decoder passes or more shows a progress bar over
+    the images, labelled `what`.
     """
     generator = _generator(seed)
     log_terms = model.traced(_log_terms)
     images, chunk = _plan(n, max_decodes)
-    for start in range(0, len(x), images):
-        batch = tf.constant(x[start : start + images])
-        sizes = [min(chunk, n - done) for done in range(0, n, chunk)]
-        yield batch, (log_terms(batch, s, _stateless_seed(generator)) for s in sizes)
+    quiet = len(x) * n < PROGRESS_DECODES
+    # One trace per number of samples: several k in a row retrace, as expected.
+    with (
+        expected_retracing(),
+        bar(len(x), what, unit="image", disable=quiet) as progress,
+    ):
+        for start in range(0, len(x), images):
+            batch = tf.constant(x[start : start + images])
+            sizes = [min(chunk, n - done) for done in range(0, n, chunk)]
+            yield (
+                batch,
+                (log_terms(batch, s, _stateless_seed(generator)) for s in sizes),
+            )
+            progress.update(len(batch))
 
 
 def elbo(model, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
@@ -89,7 +107,7 @@ def elbo(model, x, n_samples: int = 1, seed: int | None = None) -> np.ndarray:
     analytic = model.analytic_kl
     kl = model.traced(_kl)
     out = []
-    for batch, draws in _draws(model, x, n_samples, seed, MAX_DECODES):
+    for batch, draws in _draws(model, x, n_samples, seed, MAX_DECODES, "ELBO"):
         total = sum(
             tf.reduce_sum(log_px_z + (0.0 if analytic else log_ratio), axis=0).numpy()
             for log_px_z, log_ratio in draws
@@ -132,7 +150,8 @@ def iwae_bounds(
         raise ValueError("ks is empty: give at least one k, e.g. ks=(1, 10, 100).")
     k_max = max(ks)
     out = []
-    for _, draws in _draws(model, x, k_max, seed, max_decodes):
+    what = f"bound, k = {k_max:,}"
+    for _, draws in _draws(model, x, k_max, seed, max_decodes, what):
         log_w = np.concatenate(
             [(log_px_z + log_ratio).numpy() for log_px_z, log_ratio in draws],
             dtype=np.float64,

@@ -153,8 +153,8 @@ class Reference:
     def __init__(self, judge, images: np.ndarray, k: int = 3) -> None:
         self.judge = judge
         self.k = k
-        self.features = judge.features(images)
-        self.recognised = judge.recognised(images)
+        self.features, probabilities = judge.look(images)
+        self.recognised = probabilities.max(axis=1) >= judge.threshold
         manifold = self.features[self.recognised]
         radii = knn_radii(manifold, k)
         # ReLU features: the origin is an image in which the judge finds nothing.
@@ -178,7 +178,8 @@ class Reference:
                 f"more than k = {self.k} (each image's {self.k} nearest neighbours). "
                 f"Fix: pass as many images as the reference has ({len(self)})."
             )
-        features = self.judge.features(samples)
+        features, probabilities = self.judge.look(samples)
+        top = probabilities.max(axis=1)
         precision = neighbours.inside_any_ball(
             features, self.manifold, self.radii
         ).mean()
@@ -189,6 +190,6 @@ class Reference:
             "fd": frechet_distance(self.features, features),
             "precision": float(precision),
             "recall": float(recall),
-            "recognised": float(self.judge.recognised(samples).mean()),
-            "class_shares": class_shares(self.judge.predict(samples)),
+            "recognised": float((top >= self.judge.threshold).mean()),
+            "class_shares": class_shares(probabilities.argmax(axis=1)),
         }
