@@ -3,9 +3,10 @@
 The package in floors: models/ (the models, their configs, priors, networks
 and registry), data/ (datasets and pipelines), measure/ (bounds, metrics, the
 digit classifier, latent statistics), plotting/ (figures, the training film,
-the latent explorer); training.py and callbacks.py train, cli.py and
-commands.py are `gdl-vae`, with run_folder.py, checkpoints.py and runs.py for
-its run folders.
+the latent explorer); training.py and callbacks.py train, cache.py keeps
+trained models by recipe, progress.py shows long work; cli.py and commands.py
+are `gdl-vae`, with run_folder.py, checkpoints.py and runs.py for its run
+folders.
 
 Importing the package is cheap: each name below is imported on first use, and
 TensorFlow, whoever imports it first, comes without its start-up log lines.
