@@ -129,7 +129,12 @@ class DigitClassifier:
 
     def recognised(self, images: np.ndarray) -> np.ndarray:
         """True where the image looks like a digit: confidence >= threshold."""
-        return self.confidence(images) >= self.threshold
+        return self.is_digit(self.probabilities(images))
+
+    def is_digit(self, probabilities: np.ndarray) -> np.ndarray:
+        """The verdict of `recognised` from class probabilities already computed
+        (by `look`): the top probability reaches the threshold."""
+        return probabilities.max(axis=1) >= self.threshold
 
     def verdicts(self, images: np.ndarray) -> list[str]:
         """A short caption per image: "7 .98" (a digit) or "? .41" (no digit)."""

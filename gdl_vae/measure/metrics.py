@@ -154,7 +154,7 @@ class Reference:
         self.judge = judge
         self.k = k
         self.features, probabilities = judge.look(images)
-        self.recognised = probabilities.max(axis=1) >= judge.threshold
+        self.recognised = judge.is_digit(probabilities)
         manifold = self.features[self.recognised]
         radii = knn_radii(manifold, k)
         # ReLU features: the origin is an image in which the judge finds nothing.
@@ -179,7 +179,6 @@ class Reference:
                 f"Fix: pass as many images as the reference has ({len(self)})."
             )
         features, probabilities = self.judge.look(samples)
-        top = probabilities.max(axis=1)
         precision = neighbours.inside_any_ball(
             features, self.manifold, self.radii
         ).mean()
@@ -190,6 +189,6 @@ class Reference:
             "fd": frechet_distance(self.features, features),
             "precision": float(precision),
             "recall": float(recall),
-            "recognised": float((top >= self.judge.threshold).mean()),
+            "recognised": float(self.judge.is_digit(probabilities).mean()),
             "class_shares": class_shares(probabilities.argmax(axis=1)),
         }
