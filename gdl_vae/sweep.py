@@ -30,7 +30,7 @@ from gdl_vae.measure.evaluation import (
 )
 from gdl_vae.measure.latent import active_units, prior_holes
 from gdl_vae.progress import KerasProgress, bar
-from gdl_vae.training import Trained, epochs_for, train
+from gdl_vae.training import Trained, differs, epochs_for, train
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -47,6 +47,7 @@ def train_models(
     verbose: bool = True,
     progress: tqdm | None = None,
     cache: bool = True,
+    trainers: Mapping[str, keras.Model] | None = None,
 ) -> dict[str, Trained]:
     """Build and train each model on the same pipeline for the same images seen.
 
@@ -57,6 +58,8 @@ def train_models(
     bar from gdl_vae.progress to move instead, as train_over_seeds does);
     verbose prints one line per model once all are trained. cache: reuse a
     model trained earlier with the same recipe and seed (gdl_vae.cache).
+    trainers: for some names, a model of the same recipe whose traced training
+    step runs the steps (training.train's trainer), as train_over_seeds gives.
     """
     if not builders:
         raise ValueError("builders is empty: name at least one model to train.")
@@ -71,6 +74,9 @@ def train_models(
             keras.utils.set_random_seed(seed)
             model = build()
             extra = list((callbacks or {}).get(name, []))
+            trainer = (trainers or {}).get(name)
+            if trainer is not None and differs(model, trainer):
+                trainer = None  # another recipe: it traces its own step
             with expected_retracing():
                 trained[name] = train(
                     model,
@@ -81,6 +87,7 @@ def train_models(
                     seed=seed,
                     callbacks=[*extra, KerasProgress(progress, name)],
                     cache=cache,
+                    trainer=trainer,
                 )
             if trained[name].cached:
                 progress.update(steps)
@@ -103,11 +110,17 @@ def train_over_seeds(
     batch_size: int = 128,
     callbacks: Callable[[str, int], Sequence[keras.callbacks.Callback]] | None = None,
     cache: bool = True,
+    binarization: str | None = "dynamic",
 ) -> dict[str, list[Trained]]:
     """train_models once per seed: builders map a name to build(seed); returns
     {name: [Trained, one per seed]} and prints one line per model, its final
     training loss as mean ± standard error over the seeds. callbacks(name,
-    seed) gives a run's extra callbacks. cache: as for train_models."""
+    seed) gives a run's extra callbacks. cache, binarization: as for
+    train_models.
+
+    The seeds of one name share one traced training step (training.train's
+    trainer, a model built once more for the purpose): the weights are those
+    of training each alone, without a second of tracing per model."""
     from gdl_vae.measure.stats import over_seeds
 
     if len(seeds) < 2:
@@ -115,12 +128,16 @@ def train_over_seeds(
     runs: dict[str, list[Trained]] = {name: [] for name in builders}
     epochs = epochs_for(images_seen, len(x_train))
     steps = epochs * -(-len(x_train) // batch_size) * len(builders) * len(seeds)
+    trainers = {}
+    for name, build in builders.items():
+        keras.utils.set_random_seed(seeds[0])
+        trainers[name] = build(seeds[0])
     with bar(steps, "training", unit="step") as progress:
         for seed in seeds:
             trained = train_models(
                 {n: functools.partial(build, seed) for n, build in builders.items()},
-                x_train, images_seen, batch_size, seed=seed, verbose=False,
-                progress=progress, cache=cache,
+                x_train, images_seen, batch_size, binarization, seed=seed,
+                verbose=False, progress=progress, cache=cache, trainers=trainers,
                 callbacks={n: callbacks(n, seed) for n in builders} if callbacks
                 else None,
             )  # fmt: skip

@@ -4,6 +4,15 @@
 for reproducible weights), feeds it the images through `EpochData`, and
 stops after a number of epochs, a number of images seen, or a wall-clock
 budget. It returns the model with its history and its clock's figures.
+
+Every new Keras model traces its training step into a graph the first time it
+trains: about a second for the course's small dense networks, as long as
+training them on 30,000 images. Models of one recipe that differ only in their
+seed can share one trace: `train(model, ..., trainer=other)` runs the steps on
+`other` (a model built by the same builder) with `model`'s weights, optimizer
+state and random state loaded into it, and copies the result back. The steps
+are the same, so the weights are the same as `model` training alone
+(tests/test_training.py checks it); sweep.train_over_seeds does this.
 """
 
 from __future__ import annotations
@@ -59,6 +68,7 @@ def train(
     initial_epoch: int = 0,
     verbose: int = 0,
     cache: bool = False,
+    trainer: keras.Model | None = None,
 ) -> Trained:
     """Train `model` on x_train; stop at `epochs`, `images_seen` or `budget_s`.
 
@@ -78,6 +88,10 @@ def train(
         verbose: Keras' verbosity (0 silent, 1 progress bar, 2 a line an epoch).
         cache: look the run up in gdl_vae.cache first (the model then gets the
             stored weights, and nothing trains) and store it after training.
+        trainer: a model of the same recipe (class, options, optimizer and
+            steps per execution; other weights) whose traced training step is
+            reused: the steps run on it with `model`'s state, which then comes
+            back to `model`. Callbacks see `trainer` as their model.
     """
     if epochs is not None and images_seen is not None:
         raise ValueError("give epochs or images_seen, not both.")
@@ -85,6 +99,10 @@ def train(
         raise ValueError("give epochs, images_seen or budget_s: when to stop.")
     if images_seen is not None:
         epochs = epochs_for(images_seen, len(x_train))
+    if trainer is model:
+        trainer = None
+    if trainer is not None and (why := differs(model, trainer)):
+        raise ValueError(f"trainer cannot train this model: {why}.")
     description = None
     if cache:
         description = cached.recipe(
@@ -99,15 +117,19 @@ def train(
     # initial_epoch sees what the uninterrupted run saw, batch for batch.
     data = EpochData(x_train, batch_size, binarization, seed, initial_epoch)
     clock = EpochClock(len(x_train), batch_size, budget_s)
-    history = model.fit(
+    runner = model if trainer is None else copy_state(model, trainer)
+    history = runner.fit(
         data.dataset,
         epochs=MAX_EPOCHS if epochs is None else epochs,
         initial_epoch=initial_epoch,
         validation_data=validation_data,
+        validation_batch_size=500,  # evaluation only: large batches are faster
         callbacks=[data, clock, *callbacks],
         shuffle=False,  # the pipeline shuffles
         verbose=verbose,
     ).history
+    if runner is not model:
+        copy_state(runner, model)
     run = {
         "history": cached.history_lists(history),
         "seconds": clock.seconds,
@@ -118,3 +140,72 @@ def train(
     if description:
         cached.store(model, description, {"run": run})
     return Trained(model, **run)
+
+
+def _layers(model: keras.Model) -> list[tuple[str, str]]:
+    """Each innermost layer's class and settings, without its name and seed."""
+    rows = []
+    for layer in model._flatten_layers(include_self=False):
+        if any(True for _ in layer._flatten_layers(include_self=False)):
+            continue  # an encoder or a decoder: its layers are listed
+        config = layer.get_config()
+        rows.append(
+            (
+                type(layer).__name__,
+                repr({k: v for k, v in config.items() if k not in ("name", "seed")}),
+            )
+        )
+    return rows
+
+
+def differs(a: keras.Model, b: keras.Model) -> str | None:
+    """Why a and b cannot share a traced training step (None when they can):
+    another class, options, layers, optimizer, steps per execution or dtype
+    policy. Models that differ only in their weights (their seed) can."""
+    optimizer = [dict(m.optimizer.get_config()) if m.optimizer else {} for m in (a, b)]
+    for config in optimizer:
+        config.pop("name", None)  # adam, adam_1, ...: numbered per session
+    checks = {
+        "class": (type(a), type(b)),
+        "options": tuple(
+            (getattr(m, "reconstruction", None), getattr(m, "options", dict)())
+            for m in (a, b)
+        ),
+        "layers": (_layers(a), _layers(b)),
+        "optimizer": tuple(optimizer),
+        "steps per execution": (a.steps_per_execution, b.steps_per_execution),
+        "dtype policy": (a.dtype_policy.name, b.dtype_policy.name),
+        "variables": tuple([tuple(v.shape) for v in m.variables] for m in (a, b)),
+    }
+    for what, (x, y) in checks.items():
+        if x != y:
+            return f"another {what}"
+    return None
+
+
+def _optimizer_variables(model: keras.Model) -> list:
+    """The variables of the model's optimizer and of any other it keeps (ACAI's
+    critic has its own), built first if need be."""
+    optimizers = [model.optimizer] if model.optimizer is not None else []
+    optimizers += [
+        value
+        for name, value in sorted(vars(model).items())
+        if isinstance(value, keras.optimizers.Optimizer)
+        and value is not model.optimizer
+    ]
+    for optimizer in optimizers:
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+    return [v for optimizer in optimizers for v in optimizer.variables]
+
+
+def copy_state(source: keras.Model, target: keras.Model) -> keras.Model:
+    """Give target source's training state: every variable of the model (the
+    weights, beta, the seed generators' states) and of its optimizers (step
+    count, learning rate, moments). Returns target."""
+    pairs = [(source.variables, target.variables)]
+    pairs.append((_optimizer_variables(source), _optimizer_variables(target)))
+    for sources, targets in pairs:
+        for s, t in zip(sources, targets, strict=True):
+            t.assign(s)
+    return target

@@ -93,3 +93,14 @@ def test_components_come_back_from_any_basis_of_the_subspace():
     recovered = pca.components_from_basis(x, mixed)
     cosines = np.abs(np.sum(recovered * fitted.components, axis=1))
     np.testing.assert_allclose(cosines, 1.0, atol=1e-8)
+
+
+def test_the_first_k_directions_are_the_fit_of_k(mnist):
+    x = mnist.x_train[:500]
+    full = pca.fit(x, 16)
+    for k in (1, 4, 16):
+        alone, first = pca.fit(x, k), full.first(k)
+        np.testing.assert_array_equal(first.components, alone.components)
+        np.testing.assert_array_equal(first.reconstruct(x), alone.reconstruct(x))
+    with pytest.raises(ValueError, match="k must be from 1 to 16"):
+        full.first(17)

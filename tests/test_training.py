@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae.training import epochs_for, train
+from gdl_vae.training import _optimizer_variables, epochs_for, train
 
 
 def test_train_takes_the_same_steps_as_fit_on_the_same_pipeline(mnist):
@@ -51,3 +51,48 @@ def test_train_needs_one_way_to_stop(mnist):
         train(model, mnist.x_train[:64])
     with pytest.raises(ValueError, match="not both"):
         train(model, mnist.x_train[:64], epochs=1, images_seen=64)
+
+
+def _state(model) -> list[np.ndarray]:
+    variables = [*model.variables, *_optimizer_variables(model)]
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda seed: gdl_vae.build_vae(2, "dense", seed=seed),
+        lambda seed: gdl_vae.build_acai(2, "dense", seed=seed),
+    ],
+    ids=["vae", "acai"],
+)
+def test_a_trainer_takes_the_steps_the_model_would_take_alone(mnist, build):
+    x = mnist.x_train[:640]
+    keras.utils.set_random_seed(1)
+    alone = train(build(1), x, epochs=2, seed=1)
+    keras.utils.set_random_seed(0)
+    trainer = build(0)
+    train(trainer, x, epochs=1, seed=0)  # traced, and left in another state
+    keras.utils.set_random_seed(1)
+    model = build(1)
+    shared = train(model, x, epochs=2, seed=1, trainer=trainer)
+    assert shared.model is model and shared.history == alone.history
+    for a, b in zip(_state(alone.model), _state(model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # The trainer's compiled step was reused, not traced again.
+    assert trainer.train_function is not None and model.train_function is None
+
+
+def test_a_trainer_of_another_recipe_is_refused_before_training(mnist):
+    model = gdl_vae.build_vae(2, "dense", seed=0)
+    before = _state(model)
+    for other in (
+        gdl_vae.build_vae(2, "dense", beta=2.0),
+        gdl_vae.build_vae(4, "dense"),
+        gdl_vae.build_vae(2, "dense", learning_rate=3e-3),
+        gdl_vae.build_autoencoder(2, "dense"),
+    ):
+        with pytest.raises(ValueError, match="trainer cannot train this model"):
+            train(model, mnist.x_train[:64], epochs=1, trainer=other)
+    for a, b in zip(before, _state(model), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -36,6 +36,15 @@ class PCA:
         """The projection of each image onto the principal subspace."""
         return self.decode(self.encode(x), x.shape[1:])
 
+    def first(self, k: int) -> PCA:
+        """The PCA of the first k directions: what fit(x, k) gives, from one SVD
+        for every k up to this one's."""
+        if not 1 <= k <= len(self.components):
+            raise ValueError(
+                f"k must be from 1 to {len(self.components)} (this PCA's); got {k}."
+            )
+        return PCA(self.mean, self.components[:k], self.variance[:k])
+
 
 def _flat(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float64)
