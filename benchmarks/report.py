@@ -147,12 +147,14 @@ def markdown(result: dict) -> str:
         rows = part["rows"]
         repeats = part.get("repeats", 1)
         when = (
-            f" Measured on {part['date']} ({part['machine']})."
+            f"Measured on {part['date']} ({part['machine']}). "
             if "date" in part
             else ""
         )
         lines += [
-            f"**Training throughput.**{when} {part['images_seen']:,} images seen "
+            "### Training throughput",
+            "",
+            f"{when}{part['images_seen']:,} images seen "
             f"({part['epochs']:g} epochs) by each recipe, from the same "
             f"{rows[0]['train_images']:,} dynamically binarized training images, "
             f"batch {part['batch_size']}, float32 unless the row says otherwise. "
@@ -217,7 +219,9 @@ def markdown(result: dict) -> str:
             )
     if part := result.get("quality"):
         lines += [
-            f"**Quality at equal time.** Each recipe trained for "
+            "### Quality at equal time",
+            "",
+            f"Each recipe trained for "
             f"{minutes(part['budget_s'])} of wall time on the same split; -IWAE "
             f"is the importance-weighted bound with k={part['rows'][0]['iwae_k']} "
             f"on the first {part['rows'][0]['iwae_images']:,} held-out images, "
@@ -260,7 +264,9 @@ def markdown(result: dict) -> str:
         else:
             rows = part["rows"]
             lines += [
-                f"**Scale: Fashion-MNIST.** {part['data_source']}; "
+                "### Scale: Fashion-MNIST",
+                "",
+                f"{part['data_source']}; "
                 f"{part['n_train']:,} training images, dynamically binarized; "
                 f"-ELBO on all {part['n_test']:,} test images, -IWAE (k="
                 f"{rows[0]['iwae_k']}) on the first {rows[0]['iwae_images']:,}.",
@@ -290,7 +296,9 @@ def markdown(result: dict) -> str:
                 where[r["notebook"]] = f"{r['machine']}, {r['date']}"
         header = f"{env['machine']}, {env['date']}"
         lines += [
-            "**Notebooks.** Wall time of a run top to bottom (nbclient), full "
+            "### Notebooks",
+            "",
+            "Wall time of a run top to bottom (nbclient), full "
             "and quick (`GDL_VAE_QUICK=1`) mode, and the machine and date of "
             "the full run.",
             "",
@@ -343,7 +351,9 @@ def literature_lines(part: dict) -> list[str]:
     evaluation = rows[0]
     passes = evaluation["iwae_k"] * evaluation["iwae_images"]
     lines = [
-        "**Against the literature.** One stochastic layer, latent 32, dense "
+        "### Against the literature",
+        "",
+        "One stochastic layer, latent 32, dense "
         "networks (512-256), dynamic binarization; each recipe trains on "
         f"{rows[0]['train_images']:,} training images for a wall-clock budget "
         "on this machine and keeps the weights that did best on the other "

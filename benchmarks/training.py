@@ -12,7 +12,8 @@ import keras
 import numpy as np
 
 from benchmarks.recipes import Recipe
-from gdl_vae.callbacks import KeepBest, TimeDecay
+from gdl_vae.callbacks import TimeDecay
+from gdl_vae.training import MAX_EPOCHS
 from gdl_vae.training import train as train_model
 
 
@@ -34,11 +35,17 @@ def train(
     callbacks = list(callbacks)
     if recipe.lr_decay is not None and budget_s is not None:
         callbacks.append(TimeDecay(budget_s, recipe.lr_decay))
+    x_val = keep = None
     if keep_best:  # a validation slice carved from the training split
         n_val = max(len(x_train) // 16, 64)
         x_val = gdl_vae.binarize(x_train[-n_val:], binarization, seed=seed + 1)
         x_train = x_train[:-n_val]
-        callbacks.insert(0, KeepBest(x_val))
+        # Keras' own keep-best: the weights of the epoch with the lowest held-out
+        # loss come back at the end; a patience no run reaches never stops one.
+        keep = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=MAX_EPOCHS, restore_best_weights=True
+        )
+        callbacks.insert(0, keep)
     model = recipe.build(seed=seed, **build_options)
     trained = train_model(
         model,
@@ -49,6 +56,7 @@ def train(
         batch_size=recipe.batch_size,
         binarization=binarization,
         seed=seed,
+        validation_data=x_val,
         callbacks=callbacks,
     )
     stats = {
@@ -60,8 +68,8 @@ def train(
         "seconds_per_epoch": round(trained.seconds_per_epoch, 3),
         "images_per_second": round(len(x_train) / trained.seconds_per_epoch),
     }
-    if keep_best:
-        stats["kept_epoch"] = callbacks[0].best_epoch
+    if keep is not None:
+        stats["kept_epoch"] = keep.best_epoch + 1  # Keras counts from 0
     return model, stats
 
 

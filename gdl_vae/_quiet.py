@@ -2,12 +2,16 @@
 
 `import gdl_vae` imports neither TensorFlow nor Keras (the command line's
 registry reads without them). TensorFlow's C++ runtime prints oneDNN and CUDA
-notices to file descriptor 2 before its log level is read, so the environment
-variable alone does not silence them (and Jupyter shows them in the cell's
-output). `install` adds a one-shot import hook: whoever imports TensorFlow
-first (gdl_vae itself, a notebook, Keras), it is imported with descriptor 2
-silenced. Nothing else happens on import: a saved model's classes are
-registered by `gdl_vae.load_model` (registry.import_models).
+notices to file descriptor 2 before its log level is read, so its own setting,
+TF_CPP_MIN_LOG_LEVEL (set to 2 here), does not silence them, not even at 3
+(TensorFlow 2.21; and Jupyter shows them in the cell's output). `install` adds
+a one-shot import hook: whoever imports TensorFlow first (gdl_vae itself, a
+notebook, Keras), descriptor 2 is caught while it imports, and every line but
+the known start-up notices (NOTICES) is written back to it: a real TensorFlow
+or CUDA diagnostic still shows. The CUDA notices are dropped only where no
+NVIDIA device exists; GDL_VAE_TF_LOG=1 shows everything. Nothing else happens
+on import: a saved model's classes are registered by `gdl_vae.load_model`
+(registry.import_models).
 """
 
 from __future__ import annotations
@@ -18,28 +22,62 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+# Start-up notices of TensorFlow's C++ runtime that say nothing to act on.
+NOTICES = (
+    "All log messages before absl::InitializeLog() is called",
+    "oneDNN custom operations are on",
+    "rebuild TensorFlow with the appropriate compiler flags",
+    "This TensorFlow binary is optimized to use available CPU instructions",
+)
+# On a machine without an NVIDIA device, a CUDA build of TensorFlow says it
+# found none; with one, these lines are a real problem and are kept.
+CUDA_NOTICES = (
+    "Could not find cuda drivers on your machine",
+    "failed call to cuInit",
+    "Unable to register cu",
+)
+
+
+def kept_lines(text: str, gpu_present: bool) -> str:
+    """The lines of captured stderr worth showing: all but the known notices."""
+    notices = NOTICES if gpu_present else NOTICES + CUDA_NOTICES
+    lines = text.splitlines(keepends=True)
+    return "".join(line for line in lines if not any(n in line for n in notices))
+
+
 @contextlib.contextmanager
 def _silenced_stderr() -> Iterator[None]:
-    """File descriptor 2 points to /dev/null inside; Python errors still raise."""
+    """File descriptor 2 is caught inside; its lines other than the known
+    notices are written back at the end. Python errors still raise."""
+    if os.environ.get("GDL_VAE_TF_LOG") == "1":
+        yield
+        return
     try:
         saved = os.dup(2)
     except OSError:  # no real stderr (some embedded interpreters)
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    caught = tempfile.TemporaryFile()
     try:
-        os.dup2(devnull, 2)
+        os.dup2(caught.fileno(), 2)
         yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-        os.close(devnull)
+        caught.seek(0)
+        text = caught.read().decode("utf-8", "replace")
+        caught.close()
+        rest = kept_lines(text, gpu_present=os.path.exists("/dev/nvidia0"))
+        if rest:
+            sys.stderr.write(rest)
+            sys.stderr.flush()
 
 
 def _quiet_tensorflow(loader: importlib.abc.Loader, module) -> None:

@@ -1,6 +1,7 @@
 """Callbacks for training: a stop on NaN, the epoch clock (with its progress
-log and a wall-clock budget), KL warm-up, keeping the best epoch, and the
-held-out minus training gap as training goes on."""
+log and a wall-clock budget), KL warm-up, a learning rate that decays with
+the clock, and the held-out minus training gap as training goes on. Keeping
+the best epoch is Keras' EarlyStopping(restore_best_weights=True)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import numpy as np
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stop training with an explanation as soon as the loss is NaN or infinite."""
+    """Stop training with an explanation as soon as the loss is NaN or infinite.
+
+    Keras' TerminateOnNaN stops too, with a log line; this one raises, naming
+    the epoch and the batches and the usual causes, so that `gdl-vae train`
+    ends in one line that says what to do and keeps the last good checkpoint.
+    """
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -157,33 +163,6 @@ class KLWarmup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["beta"] = float(self.model.beta.numpy())
-
-
-class KeepBest(keras.callbacks.Callback):
-    """Keep the weights with the best validation loss; restore them at the end.
-
-    Part of gdl_vae's recipes for equal-time training: a fast model that sees
-    its training images many times over can overfit, so the last weights are
-    not always the best ones.
-    """
-
-    def __init__(self, x_val: np.ndarray):
-        super().__init__()
-        self.x_val = x_val
-
-    def on_train_begin(self, logs=None):
-        self.best, self.weights, self.best_epoch = math.inf, None, 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = self.model.evaluate(self.x_val, batch_size=500, verbose=0)
-        loss = float(loss[0] if isinstance(loss, list) else loss)
-        if loss < self.best:
-            self.best, self.weights = loss, self.model.get_weights()
-            self.best_epoch = epoch + 1
-
-    def on_train_end(self, logs=None):
-        if self.weights is not None:
-            self.model.set_weights(self.weights)
 
 
 class GapTracker(keras.callbacks.Callback):

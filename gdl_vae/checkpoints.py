@@ -6,6 +6,12 @@ history and the config it was trained with). It is written under a temporary
 name and committed by one rename, after the one it replaces is kept as
 model.previous.keras; so a crash at any point leaves a sound checkpoint whose
 records agree with its model. Reading one checks every byte first.
+
+Not keras.callbacks.BackupAndRestore: its backup is a folder of its own,
+deleted when training ends, with no records beside the weights; a run folder
+must hold the model, its history and its config as one unit that survives a
+kill at any point (tests/test_faults.py), and resume to the uninterrupted
+run's losses exactly.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def _train(args, config: dict, options: dict, out: Path, locks: list) -> int:
     from gdl_vae import runs
     from gdl_vae.data import held_out_images
     from gdl_vae.models import build_model
-    from gdl_vae.precision import resolve_policy
+    from gdl_vae.precision import policy_and_reason, resolve_policy
 
     data = _load(args.dataset, args.data_dir)
     x_train = data.x_train[: args.limit] if args.limit else data.x_train
@@ -68,6 +68,8 @@ def _train(args, config: dict, options: dict, out: Path, locks: list) -> int:
     config["image_shape"] = list(x_train.shape[1:])
     keras.utils.set_random_seed(args.seed)
     policy = resolve_policy(args.dtype_policy)
+    if args.dtype_policy == "auto" and checkpoint is None:
+        print(f"dtype policy {policy}: {policy_and_reason()[1]}")
     if checkpoint is not None:
         model = runs.load_checkpoint(checkpoint)
     else:

@@ -35,20 +35,39 @@ def cpu_has_amx(cpuinfo: str | None = None) -> bool:
 
 
 def best_policy(cpuinfo: str | None = None) -> str:
-    """The policy to train with: "mixed_float16" on a GPU with tensor cores,
-    "mixed_bfloat16" on a CPU with AMX, "float32" otherwise.
+    """The policy to train with: "mixed_float16" on a GPU with tensor cores
+    (compute capability 7.0 or more), "float32" everywhere else.
 
-    AVX512-BF16 alone is not enough: on a 2-core AMD EPYC with it (no AMX) the
-    default VAE trained only 1.04x faster under mixed_bfloat16 (mean of 3
-    seeds; benchmarks/precision.md), and its held-out ELBO moved by 0.43 nats,
-    well inside the 5.8 nats that seeds alone spread float32's.
+    A CPU keeps float32, with or without bfloat16 instructions. On a 2-core AMD
+    EPYC with AVX512-BF16 (no AMX), the default VAE trained 1.04x faster under
+    mixed_bfloat16 and its held-out ELBO was 0.43 nats worse (3 seeds;
+    benchmarks/precision.md): no speed worth a change in the numbers. On an
+    Intel Xeon with AMX, `gdl-vae train` under mixed_bfloat16 gave a held-out
+    -ELBO of 150.10 against 148.63 in float32, and isolated bright pixels in
+    about 10 of 64 samples (issue 29 of the repository): the README's figures
+    are float32's. Ask for mixed_bfloat16 by name to try it.
     """
+    return policy_and_reason(cpuinfo)[0]
+
+
+def policy_and_reason(cpuinfo: str | None = None) -> tuple[str, str]:
+    """best_policy() and the reason for it, in words (`gdl-vae train` prints it)."""
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         details = tf.config.experimental.get_device_details(gpus[0])
-        capability = details.get("compute_capability") or (0, 0)
-        return "mixed_float16" if tuple(capability) >= (7, 0) else "float32"
-    return "mixed_bfloat16" if cpu_has_amx(cpuinfo) else "float32"
+        capability = tuple(details.get("compute_capability") or (0, 0))
+        if capability >= (7, 0):
+            return "mixed_float16", (
+                f"a GPU with tensor cores (compute capability {capability[0]}."
+                f"{capability[1]}): float16 layers, float32 variables and losses"
+            )
+        return "float32", "a GPU without tensor cores: float16 would not be faster"
+    if cpu_has_bfloat16(cpuinfo):
+        return "float32", (
+            "a CPU: bfloat16 here costs nats for little speed; the README's "
+            "figures are float32's (pass --dtype-policy mixed_bfloat16 to try it)"
+        )
+    return "float32", "a CPU without 16-bit arithmetic"
 
 
 def resolve_policy(policy: str | None) -> str | None:

@@ -8,6 +8,10 @@ written at most once every LOG_INTERVAL seconds and when the work ends, so
 that a log holds a few lines, not one per step. `KerasProgress` moves a bar
 once per training step, so that several models trained one after another (a
 sweep) share one bar.
+
+Not keras.utils.Progbar (fit's verbose=1): it draws one bar per epoch and per
+call, no widget, and where it cannot redraw (a log, nbval) it writes a line
+per epoch at best; a sweep's or a bound's one bar with its ETA needs tqdm.
 """
 
 from __future__ import annotations

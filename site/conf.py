@@ -15,8 +15,10 @@ REPOSITORY = re.search(r'^Repository = "(.+)"$', PYPROJECT, re.MULTILINE).group(
 
 project = "gdl_vae"
 html_title = "gdl_vae: autoencoders, VAEs and generation"
-copyright = "the gdl_vae authors"
-extensions = ["myst_nb", "sphinx-mathjax-offline"]
+author = "the gdl_vae developers"
+copyright = "2026, the gdl_vae developers; Apache License 2.0"
+# A copy button on every code cell; the prompt-free cells copy as they are.
+extensions = ["myst_nb", "sphinx-mathjax-offline", "sphinx_copybutton"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # the committed outputs of a full run are the pages
@@ -31,6 +33,11 @@ html_theme_options = {
     "launch_buttons": {"colab_url": "https://colab.research.google.com"},
     "show_toc_level": 2,
 }
+# One search: the header's button (the sidebar's field repeated it).
+html_sidebars = {"**": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
+# Long code lines and outputs wrap instead of being cut off (site.css).
+html_static_path = ["static"]
+html_css_files = ["site.css"]
 html_show_sourcelink = False
 html_last_updated_fmt = None
 html_favicon = "favicon.png"  # a decoded sample of the course's VAE

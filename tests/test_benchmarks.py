@@ -83,6 +83,31 @@ def test_clock_counts_a_fixed_number_of_epochs(mnist):
     assert stats["epochs"] == 3.0 and stats["train_images"] == 512
 
 
+def test_keep_best_gives_back_the_best_validation_epoch(mnist):
+    snapshots = []
+
+    class SpoilTheLastEpoch(keras.callbacks.Callback):
+        """Zero the weights before the last epoch, so that it cannot be the best;
+        keep each epoch's weights."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 3:
+                self.model.set_weights([0 * w for w in self.model.get_weights()])
+
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(self.model.get_weights())
+
+    model, stats = training.train(
+        recipes.GDL_DENSE, mnist.x_train[:640], "dynamic", epochs=4, keep_best=True,
+        callbacks=[SpoilTheLastEpoch()],
+    )  # fmt: skip
+    val = model.history.history["val_loss"]
+    best = int(np.argmin(val))
+    assert best < 3 and stats["kept_epoch"] == best + 1
+    for kept, there in zip(model.get_weights(), snapshots[best], strict=True):
+        np.testing.assert_array_equal(kept, there)
+
+
 def test_update_readme_replaces_only_the_marked_block(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(

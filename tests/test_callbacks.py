@@ -1,13 +1,10 @@
 """Callbacks: NaN stop, epoch clock and progress log, KL warm-up, best epoch."""
 
-from types import SimpleNamespace
-
 import keras
 import numpy as np
 import pytest
 
 import gdl_vae
-from gdl_vae.callbacks import KeepBest
 
 
 def test_progress_log_prints_every_few_epochs_and_the_last(binary, capsys):
@@ -65,24 +62,6 @@ def test_kl_warmup_raises_beta_linearly_at_every_step(binary):
     np.testing.assert_allclose([b for _, b in seen], expected[::2], atol=1e-6)
     with pytest.raises(ValueError, match="epochs must be above 0"):
         gdl_vae.KLWarmup(0)
-
-
-def test_keep_best_restores_the_weights_of_the_best_validation_epoch():
-    losses = iter([3.0, 1.0, 2.0, 1.5])
-    snapshots = iter(["after 1", "after 2", "after 3", "after 4"])
-    restored = []
-    model = SimpleNamespace(
-        evaluate=lambda *a, **k: [next(losses)],
-        get_weights=lambda: next(snapshots),
-        set_weights=restored.append,
-    )
-    keep = KeepBest(np.zeros((4, 28, 28, 1), "float32"))
-    keep.set_model(model)
-    keep.on_train_begin()
-    for epoch in range(4):
-        keep.on_epoch_end(epoch)
-    keep.on_train_end()
-    assert restored == ["after 2"] and keep.best_epoch == 2
 
 
 def test_epoch_clock_times_epochs_and_counts_images(binary):

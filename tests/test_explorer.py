@@ -1,6 +1,7 @@
 """The latent explorer's callbacks (point -> image, A and B -> strip), its
 pictures, its widgets driven as a front end would, and its static fallback."""
 
+import base64
 import io
 
 import keras
@@ -9,6 +10,7 @@ import pytest
 from PIL import Image
 
 import gdl_vae
+from gdl_vae.plotting import explorer as explorer_module
 from gdl_vae.plotting import map_widget
 from gdl_vae.plotting.explorer import DIGIT_PIXELS, MAP_PIXELS, LatentExplorer
 
@@ -194,11 +196,26 @@ def test_without_a_front_end_the_explorer_is_a_static_figure(
     monkeypatch.setattr("IPython.display.display", shown.append)
     result = gdl_vae.explore_latent(trained_vae, binary[1][:200], mnist.y_test[:200])
     assert isinstance(result, LatentExplorer)
-    assert "static view" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip() == explorer_module.LIVE_EXPLORER
     (figure,) = shown
     assert len(figure.axes) == 2 + result.steps  # map, grid, the strip's frames
     monkeypatch.delenv("GDL_VAE_NO_WIDGETS")
     assert not gdl_vae.plotting.explorer.widget_frontend()  # not in a Jupyter kernel
+
+
+def test_the_widget_comes_with_its_static_figure_for_front_ends_without_widgets(
+    trained_vae, binary, mnist, monkeypatch
+):
+    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
+    monkeypatch.setattr(explorer_module, "widget_frontend", lambda: True)
+    monkeypatch.setattr(map_widget, "clickable_map", lambda png: None)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
+    gdl_vae.explore_latent(trained_vae, binary[1][:200], mnist.y_test[:200])
+    ((bundle,), options) = shown[0]
+    assert options == {"raw": True}
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
 
 
 def test_the_explorer_needs_a_2d_model(binary, mnist):

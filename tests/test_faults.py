@@ -144,6 +144,33 @@ def test_ctrl_c_during_a_save_and_during_the_bounds(tmp_path, reference):
     resume_and_compare(out, reference)
 
 
+def test_ctrl_c_during_evaluate_ends_in_one_line(tmp_path, reference):
+    run = tmp_path / "run"
+    shutil.copytree(reference, run)
+    before = (run / "metrics.json").read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gdl_vae.cli", "evaluate", str(run), "--k", "20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CI": "true"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:  # until the bound has begun: its bar's first line
+        line = process.stdout.readline()
+        if not line or line.startswith("bound"):
+            break
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output
+    assert output.strip().splitlines()[-1] == "gdl-vae evaluate: interrupted.", output
+    assert "Traceback" not in output
+    assert (run / "metrics.json").read_bytes() == before  # nothing half-written
+    assert not list(run.glob("*.part-*"))
+
+
 def test_a_second_writer_is_refused_at_once(tmp_path, reference):
     out = tmp_path / "run"
     first = child(out)

@@ -16,11 +16,19 @@ import pytest
 from keras import ops
 
 import gdl_vae
+from gdl_vae import _quiet
 from gdl_vae.cli import _parser, main, run_config
 from gdl_vae.models import registry
 from gdl_vae.models.configs import VAEConfig, builder, option
 from gdl_vae.models.networks import build_decoder, build_encoder
 from gdl_vae.models.vae import VAE
+
+
+def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python -c code` in a fresh interpreter, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_the_registry_and_the_command_line_read_without_tensorflow():
@@ -30,9 +38,7 @@ def test_the_registry_and_the_command_line_read_without_tensorflow():
         "print(sorted(gdl_vae.models.registry.MODELS)); "
         "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(sorted(registry.MODELS))
 
@@ -62,9 +68,7 @@ def test_gdl_vae_load_model_loads_in_a_fresh_process_with_no_import_hook(
         "type(f).__module__]; "
         "print(type(vae).__name__, type(acai).__name__, hooks)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
+    result = run_python(code, timeout=120)
     assert result.returncode == 0, result.stderr
     # No hook is left once TensorFlow is in: it only silenced TensorFlow's import.
     assert result.stdout.split() == ["VAE", "ACAI", "[]"]
@@ -232,3 +236,31 @@ def test_a_model_registered_in_one_line_runs_through_the_command_line(
         "importance-weighted bound (k=5, all 10,000 images)" in capsys.readouterr().out
     )
     assert (out / "samples.png").stat().st_size > 0
+
+
+def test_only_the_known_start_up_notices_are_dropped_from_stderr():
+    # What TensorFlow 2.21 prints on import, with a real diagnostic among it.
+    captured = (
+        "WARNING: All log messages before absl::InitializeLog() is called are "
+        "written to STDERR\n"
+        "I0000 port.cc:153] oneDNN custom operations are on. You may see ...\n"
+        "E0000 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)\n"
+        "E0000 some_kernel.cc:9] a real problem\n"
+    )
+    assert _quiet.kept_lines(captured, gpu_present=False) == (
+        "E0000 some_kernel.cc:9] a real problem\n"
+    )
+    # With an NVIDIA device, a failing cuInit is a problem to show.
+    kept = _quiet.kept_lines(captured, gpu_present=True)
+    assert "cuInit" in kept and "oneDNN" not in kept
+
+
+def test_a_diagnostic_during_the_import_still_reaches_stderr():
+    code = (
+        "import os, gdl_vae._quiet as q\n"
+        "with q._silenced_stderr():\n"
+        "    os.write(2, b'I0000 oneDNN custom operations are on\\n')\n"
+        "    os.write(2, b'E0000 a real problem\\n')\n"
+    )
+    result = run_python(code)
+    assert result.stderr == "E0000 a real problem\n"

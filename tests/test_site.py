@@ -2,7 +2,8 @@
 localhost and opened in headless Chromium (Debian's `chromium`, driven by
 Playwright). Every page must load without console errors or failed requests and
 ask nothing of another host; every image and internal link must resolve; the
-equations must be typeset. Screenshots of the landing page and of notebook 02
+equations must be typeset; code cells have a copy button and no test or
+formatter markers. Screenshots of the landing page and of notebook 02
 are saved in build/test-artifacts/site/. Without Playwright or Chromium the
 browser test is skipped and says which is missing."""
 
@@ -69,6 +70,21 @@ def test_site_has_every_page_and_loads_nothing_from_elsewhere(site):
         colab = "colab.research.google.com/github/gdl-vae/gdl_vae/blob/main/"
         assert f"{colab}notebooks/{name}.ipynb" in html, name
         assert "<img" in html, name  # its figures, from the committed outputs
+        # The harness's and the formatters' markers stay in the notebooks only.
+        markers = re.findall(r"NBVAL_\w+|isort: split|fmt: skip", html)
+        assert not markers, f"{name} shows {sorted(set(markers))}"
+    footer = (site / "index.html").read_text()
+    assert "the gdl_vae developers" in footer and "Author name not set" not in footer
+
+
+def test_staging_strips_the_markers_and_keeps_the_code():
+    source = (
+        "# NBVAL_CHECK_OUTPUT\nimport gdl_vae  # first\n\n# isort: split\n\n"
+        "import time\nx = f(\n    1,\n)  # fmt: skip\ny = 2  # a comment"
+    )
+    assert build_site.strip_markers(source) == (
+        "import gdl_vae  # first\n\nimport time\nx = f(\n    1,\n)\ny = 2  # a comment"
+    )
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -96,7 +112,7 @@ def test_site_in_a_browser(chromium, site, served):
     )
     problems: list[str] = []
     links: set[tuple[str, str]] = set()
-    math_count = 0
+    math_count = copy_buttons = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, args=["--no-sandbox"]
@@ -128,6 +144,9 @@ def test_site_in_a_browser(chromium, site, served):
         for path in pages:
             current["path"] = path
             page.goto(served + path, wait_until="networkidle")
+            if path.startswith("notebooks/"):
+                page.wait_for_selector("button.copybtn", state="attached")
+                copy_buttons += page.locator("button.copybtn").count()
             n_math = page.locator(".math").count()
             if n_math:
                 page.wait_for_function(
@@ -173,6 +192,7 @@ def test_site_in_a_browser(chromium, site, served):
     # The checks saw something: the equations of notebooks 02, 06 and 07,
     # and links between the pages.
     assert math_count >= 10
+    assert copy_buttons >= 10 * len(NOTEBOOKS)  # one on every code cell
     assert len(links) > 50
     for shot in ("landing.png", "notebook_02.png"):
         assert (ARTEFACTS / shot).stat().st_size > 20_000

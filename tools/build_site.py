@@ -29,6 +29,60 @@ LINK = re.compile(r"(!?\[[^\]]*\])\(([^)\s]+)\)")
 BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]+\)\]\(([^)\s]+)\)")
 
 
+# Comments for the test harness and the formatters, not for the learner: whole
+# lines (# NBVAL_CHECK_OUTPUT, # isort: split) and line ends (  # fmt: skip).
+MARKER_LINE = re.compile(r"^\s*# (NBVAL_[A-Z_]+|isort: \w+|fmt: (off|on|skip))\s*$")
+MARKER_END = re.compile(r"\s+# (fmt: skip|noqa(: [A-Z0-9, ]+)?)\s*$")
+
+
+# The README speaks to a reader of the repository; on the landing page these
+# sentences read as the site's own. Each must be found: a README edit that
+# drops one fails the build instead of leaving the old wording.
+LANDING_WORDING = {
+    "Each is committed with its\noutputs, so you can also just read it on GitHub.": (
+        "Each page of this site is a notebook with the outputs of its full run."
+    ),
+    "install it as below and open": "install it as the repository's README says, "
+    "and open",
+}
+# The landing page's picture, after its first paragraph.
+LANDING_FIGURE = """```{image} docs/images/samples.png
+:alt: Sixty-four new digits, decoded from z ~ N(0, I) by the VAE that make train trains
+:width: 400px
+:align: center
+```"""
+
+
+def landing_page(course: str) -> str:
+    """The README's course part as the site's landing page: its wording for the
+    site, and a figure of what the course builds after the first paragraph."""
+    for old, new in LANDING_WORDING.items():
+        if old not in course:
+            raise ValueError(
+                f"the README no longer says {old!r}: update LANDING_WORDING"
+            )
+        course = course.replace(old, new)
+    first_paragraph_end = course.index("\n\n", course.index("\n\n") + 2)
+    return (
+        course[:first_paragraph_end]
+        + "\n\n"
+        + LANDING_FIGURE
+        + course[first_paragraph_end:]
+    )
+
+
+def strip_markers(source: str) -> str:
+    """A code cell as the learner should read it: the harness's and the
+    formatters' marker comments removed, with the blank lines they leave."""
+    lines = [
+        MARKER_END.sub("", line)
+        for line in source.split("\n")
+        if not MARKER_LINE.match(line)
+    ]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return text.strip("\n")
+
+
 def unbadge(text: str) -> str:
     """Badges become plain links ("Open in Colab"): the site loads nothing from
     other hosts, so it reads the same offline."""
@@ -72,6 +126,8 @@ def stage(staging: Path = STAGING) -> list[str]:
         for cell in content["cells"]:
             if cell["cell_type"] == "markdown":
                 cell["source"] = unbadge("".join(cell["source"]))
+            elif cell["cell_type"] == "code":  # the notebooks keep their markers
+                cell["source"] = strip_markers("".join(cell["source"]))
         (staging / "notebooks" / notebook.name).write_text(json.dumps(content))
     staged = {f"notebooks/{n.name}" for n in notebooks} | {"benchmarks.md"}
     readme = unbadge((ROOT / "README.md").read_text())
@@ -82,7 +138,7 @@ def stage(staging: Path = STAGING) -> list[str]:
             staged.add(image)
     pages = [f"notebooks/{n.stem}" for n in notebooks]
     toctree = "\n".join(["```{toctree}", ":hidden:", ":maxdepth: 1", ""])
-    course = readme_part(readme, None, "## Start")
+    course = landing_page(readme_part(readme, None, "## Start"))
     (staging / "index.md").write_text(
         rewrite_links(course, staged)
         + "\nThe course's code, its tests and the command line live in the "
@@ -93,8 +149,10 @@ def stage(staging: Path = STAGING) -> list[str]:
         + "\n```\n"
     )
     benchmarks = readme_part(readme, "## Benchmarks", "## Layout")
+    # The page's title is the README's "## Benchmarks"; its parts (### in the
+    # README) are the page's sections, beside "## Precision".
     benchmarks = "# Benchmarks\n" + re.sub(
-        r"(?m)^## ", "## ", benchmarks[len("## Benchmarks") :]
+        r"(?m)^### ", "## ", benchmarks[len("## Benchmarks") :]
     )
     (staging / "benchmarks.md").write_text(rewrite_links(benchmarks, staged))
     return pages

@@ -232,6 +232,12 @@ def download(
     The connection is opened in a thread so that a hanging name lookup cannot
     block; every later read has the same timeout. A download that fails its
     checksum is discarded with a warning. GDL_VAE_OFFLINE=1 skips downloads.
+
+    Not keras.utils.get_file: its file_hash is one digest of the file as
+    published, while a dataset here is accepted by the digest of its
+    decompressed bytes too (the repository's MNIST files are recompressed), and
+    it has no limit on the time a name lookup may hang, where this must fail
+    fast and fall back to the next source.
     """
     if os.environ.get("GDL_VAE_OFFLINE") or url in _UNREACHABLE:
         return False

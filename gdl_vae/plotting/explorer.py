@@ -224,19 +224,42 @@ class LatentExplorer:
         return explorer_widget(self)
 
 
+# Printed under the static figure where no widget is drawn (a notebook run by
+# a harness, the course site): how to get the live explorer.
+LIVE_EXPLORER = (
+    "The live explorer, a map and a digit you steer with sliders, opens when this "
+    "notebook runs in Jupyter, VS Code or Colab."
+)
+
+
+def _with_fallback(widget, figure) -> dict:
+    """The widget's display data with the static figure beside it as a PNG: a
+    front end that draws widgets shows the widget, any other the picture."""
+    import base64
+    import io
+
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=80)
+    return {**data, "image/png": base64.b64encode(png.getvalue()).decode("ascii")}
+
+
 def explore_latent(model, x: np.ndarray, labels: np.ndarray, steps: int = 8):
-    """Show the latent explorer (widgets) or, without a widget front end, its
-    static figure with a note; returns the LatentExplorer."""
+    """Show the latent explorer and return the LatentExplorer.
+
+    In a Jupyter kernel with ipywidgets the widgets are displayed together with
+    the static figure, which a front end without the widget manager (a kernel
+    whose notebook client does not draw widgets, GitHub's viewer) shows
+    instead. Elsewhere (GDL_VAE_NO_WIDGETS=1) the static figure is shown, with
+    one line on how to get the live explorer."""
     from IPython.display import display
 
     explorer = LatentExplorer(model, x, labels, steps=steps)
+    figure = explorer.static_figure()
     if widget_frontend():
-        display(explorer.widget())
+        display(_with_fallback(explorer.widget(), figure), raw=True)
     else:
-        print(
-            "No widget front end here (GDL_VAE_NO_WIDGETS=1, or not in a Jupyter "
-            "kernel), so this is the explorer's static view. In Jupyter, VS Code "
-            "or Colab the same call gives a map and a digit you steer with sliders."
-        )
-        display(explorer.static_figure())
+        display(figure)
+        print(LIVE_EXPLORER)
     return explorer
