@@ -45,6 +45,22 @@ def _terminal() -> bool:
     return os.environ.get("CI") != "true" and sys.stderr.isatty()
 
 
+class _Lines:
+    """A log's stream for a bar: tqdm redraws with a carriage return, which a log
+    or a pipe keeps as one ever longer line; here each state is a line."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.replace("\r", "").rstrip()
+        if text:
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def bar(total: int | None, what: str, unit: str = "it", disable: bool = False) -> tqdm:
     """A progress bar for `total` steps of `what` (a tqdm object: call update(n),
     set_postfix_str(text), close(); or use it as a context manager)."""
@@ -57,9 +73,10 @@ def bar(total: int | None, what: str, unit: str = "it", disable: bool = False) -
     from tqdm import tqdm
 
     in_kernel = _in_kernel()
-    # In a notebook the text goes with the cell's printed output (stdout).
-    stream = sys.stdout if in_kernel else sys.stderr
     redraws = not in_kernel and _terminal()
+    # In a notebook the text goes with the cell's printed output (stdout); in a
+    # log or a pipe, each state of the bar on a line of its own.
+    stream = sys.stdout if in_kernel else sys.stderr if redraws else _Lines(sys.stderr)
     return tqdm(
         total=total,
         desc=what,
