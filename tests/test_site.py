@@ -2,10 +2,10 @@
 localhost and opened in headless Chromium (Debian's `chromium`, driven by
 Playwright). Every page must load without console errors or failed requests and
 ask nothing of another host; every image and internal link must resolve; the
-equations must be typeset; code cells have a copy button and no test or
-formatter markers. Screenshots of the landing page and of notebook 02
-are saved in build/test-artifacts/site/. Without Playwright or Chromium the
-browser test is skipped and says which is missing."""
+equations must be typeset, and every notebook's page has some; code cells have a
+copy button and no test or formatter markers. Screenshots of the landing page and
+of notebook 02 are saved in build/test-artifacts/site/. Without Playwright or
+Chromium the browser test is skipped and says which is missing."""
 
 from __future__ import annotations
 
@@ -148,6 +148,8 @@ def test_site_in_a_browser(chromium, site, served):
                 page.wait_for_selector("button.copybtn", state="attached")
                 copy_buttons += page.locator("button.copybtn").count()
             n_math = page.locator(".math").count()
+            if path.startswith("notebooks/") and not n_math:
+                problem("no typeset equation on this notebook's page")
             if n_math:
                 page.wait_for_function(
                     "n => document.querySelectorAll('.math mjx-container').length"
