@@ -117,6 +117,14 @@ def _callback_key(callback) -> list | None:
     return None
 
 
+def optimizer_settings(model: keras.Model) -> dict:
+    """The model's optimizer's config without its name (adam, adam_1, ...:
+    numbered per session), what two runs must share to train alike."""
+    config = dict(model.optimizer.get_config()) if model.optimizer else {}
+    config.pop("name", None)
+    return config
+
+
 def recipe(model: keras.Model, x_train: np.ndarray, **training) -> dict | None:
     """The description of one training run the key is hashed from, or None
     when it cannot be described (see the module's docstring)."""
@@ -128,8 +136,6 @@ def recipe(model: keras.Model, x_train: np.ndarray, **training) -> dict | None:
     if any(c is None for c in callbacks):
         return None
     weights = [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
-    optimizer = dict(model.optimizer.get_config()) if model.optimizer else {}
-    optimizer.pop("name", None)  # adam, adam_1, ...: numbered per session
     return {
         "format": FORMAT,
         "model": f"{type(model).__module__}.{type(model).__qualname__}",
@@ -138,7 +144,9 @@ def recipe(model: keras.Model, x_train: np.ndarray, **training) -> dict | None:
         "initial_weights": _digest(
             *(str((w.shape, w.dtype.str)).encode() + w.tobytes() for w in weights)
         ),
-        "optimizer": json.dumps(optimizer, sort_keys=True, default=repr),
+        "optimizer": json.dumps(
+            optimizer_settings(model), sort_keys=True, default=repr
+        ),
         "x_train": fingerprint(x_train),
         "validation_data": fingerprint(training.pop("validation_data", None)),
         **{k: v for k, v in training.items() if k != "initial_epoch"},

@@ -162,9 +162,6 @@ def differs(a: keras.Model, b: keras.Model) -> str | None:
     """Why a and b cannot share a traced training step (None when they can):
     another class, options, layers, optimizer, steps per execution or dtype
     policy. Models that differ only in their weights (their seed) can."""
-    optimizer = [dict(m.optimizer.get_config()) if m.optimizer else {} for m in (a, b)]
-    for config in optimizer:
-        config.pop("name", None)  # adam, adam_1, ...: numbered per session
     checks = {
         "class": (type(a), type(b)),
         "options": tuple(
@@ -172,7 +169,7 @@ def differs(a: keras.Model, b: keras.Model) -> str | None:
             for m in (a, b)
         ),
         "layers": (_layers(a), _layers(b)),
-        "optimizer": tuple(optimizer),
+        "optimizer": (cached.optimizer_settings(a), cached.optimizer_settings(b)),
         "steps per execution": (a.steps_per_execution, b.steps_per_execution),
         "dtype policy": (a.dtype_policy.name, b.dtype_policy.name),
         "variables": tuple([tuple(v.shape) for v in m.variables] for m in (a, b)),
