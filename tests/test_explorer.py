@@ -13,6 +13,7 @@ import gdl_vae
 from gdl_vae.plotting import explorer as explorer_module
 from gdl_vae.plotting import map_widget
 from gdl_vae.plotting.explorer import DIGIT_PIXELS, MAP_PIXELS, LatentExplorer
+from gdl_vae.plotting.figure import SMALLEST_TEXT, text_pixels
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +200,7 @@ def test_without_a_front_end_the_explorer_is_a_static_figure(
     assert capsys.readouterr().out.strip() == explorer_module.LIVE_EXPLORER
     (figure,) = shown
     assert len(figure.axes) == 2 + result.steps  # map, grid, the strip's frames
+    assert text_pixels(figure) >= SMALLEST_TEXT
     monkeypatch.delenv("GDL_VAE_NO_WIDGETS")
     assert not gdl_vae.plotting.explorer.widget_frontend()  # not in a Jupyter kernel
 

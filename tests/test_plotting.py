@@ -13,38 +13,61 @@ def shows_as_png(fig) -> bool:
     return isinstance(fig, plotting.Figure) and fig._repr_png_().startswith(PNG)
 
 
-def test_every_helper_draws_a_png():
+def helper_figures() -> list:
+    """Every helper, with inputs as large as the notebooks give it."""
     rng = np.random.default_rng(0)
-    images = rng.random((16, 28, 28, 1)).astype("float32")
+    images = rng.random((40, 28, 28, 1)).astype("float32")
     codes, labels = rng.normal(size=(50, 2)), rng.integers(0, 10, 50)
-    grid = latent.latent_grid(4)
-    figures = [
-        plotting.image_grid(images, labels=list(range(16)), title="t"),
-        plotting.reconstruction_grid(images[:4], images[4:8]),
+    grid = latent.latent_grid(20)
+    four = {"a": images, "b": images[::-1], "c": images, "d": images[1:]}
+    return [
+        plotting.image_grid(images[:30], labels=list(range(30)), title="t"),
+        plotting.reconstruction_grid(images[:12], images[12:24]),
         plotting.latent_scatter(codes, labels, points=codes[:3]),
-        plotting.latent_scatter({"a": codes, "b": codes * 2}, labels, title="both"),
+        plotting.latent_scatter(
+            {"a": codes, "b": codes * 2, "c": codes}, labels, title="three"
+        ),
         plotting.posterior_ellipses(
             codes[:3], np.full((3, 2), 0.2), [1, 2, 3], codes, labels
         ),
-        plotting.manifold(images, grid),
-        plotting.interpolation_strips({"x": images[:5], "y": images[5:10]}, title="t"),
+        plotting.manifold(rng.random((400, 28, 28, 1)), grid),
+        plotting.interpolation_strips(
+            {"linear": images[:16], "spherical": images[16:32], "ACAI": images[:16]},
+            title="t",
+        ),
         plotting.step_profiles({"a": rng.random((6, 9)), "b": rng.random((6, 9))}),
         plotting.heatmap(rng.random((10, 10)), title="t", xlabel="b", ylabel="a"),
-        plotting.loss_curves({"loss": [3, 2], "kl_loss": [1, 1], "val_loss": [3, 2]}),
-        plotting.signed_image_grid(rng.normal(size=(4, 28, 28)), labels="abcd"),
+        plotting.loss_curves(
+            {
+                "loss": [3, 2],
+                "reconstruction_loss": [2, 1],
+                "kl_loss": [1, 1],
+                "val_loss": [3, 2],
+            }
+        ),
+        plotting.signed_image_grid(rng.normal(size=(10, 28, 28)), labels="abcdefghij"),
         plotting.metric_bars(
-            [{"model": "a", "x": 1.0, "y": 2.0}, {"model": "b", "x": 3.0}],
-            {"x": "x (nats)", "y": "y"},
+            [
+                {"model": f"model {i}", "x": 1.0, "y": 2.0, "u": 3.0, "v": 4.0}
+                for i in range(5)
+            ]
+            + [{"model": "b", "x": 3.0}],
+            {"x": "x (nats)", "y": "y", "u": "u", "v": "v"},
         ),
         plotting.curves([2, 4, 8], {"pca": [3, 2, 1], "ae": [3, 2, 1.5]}, logx=True),
         plotting.history_comparison(
             {"a": {"loss": [3, 2], "beta": [0, 1]}, "b": {"loss": [2, 2]}},
             ["loss", "beta"],
         ),
-        plotting.image_panels({"a": images, "b": images[::-1], "c": images}, columns=2),
+        plotting.image_panels(four, columns=4),
+        plotting.image_panels(four, columns=2, title="t"),
+        plotting.image_panels(four | {"e": images, "f": images}, columns=6, grid=3),
         plotting.bound_gaps([1, 10, 100], rng.normal(size=(5, 3)), rng.normal(size=5)),
         plotting.posterior_panels(
-            {"a": (codes, np.full((50, 2), 0.3)), "b": (3 * codes, np.ones((50, 2)))},
+            {
+                name: (codes * (i + 1), np.full((50, 2), 0.3))
+                for i, name in enumerate(["AE", "VAE", "beta 4", "beta 0.5"])
+            },
             labels,
         ),
         plotting.rate_distortion({"β=0.5": (30.0, 80.0), "β=1": (20.0, 86.0)}),
@@ -52,8 +75,35 @@ def test_every_helper_draws_a_png():
             {"sigma": rng.random(100) * 0.1 + 0.01}, {"prior": 1.0}, log=True
         ),
         plotting.histograms({"a": rng.normal(size=50), "b": rng.normal(size=60)}),
+        plotting.unit_activity({"a": codes, "b": codes * 0.01}),
     ]
-    assert all(shows_as_png(fig) for fig in figures)
+
+
+def test_every_helper_draws_a_png():
+    assert all(shows_as_png(fig) for fig in helper_figures())
+
+
+def test_every_helpers_text_is_readable_at_the_pages_width():
+    small = {
+        fig.get_suptitle() or fig.axes[0].get_title() or str(i): round(size, 1)
+        for i, fig in enumerate(helper_figures())
+        if (size := plotting.figure.text_pixels(fig)) < plotting.figure.SMALLEST_TEXT
+    }
+    assert not small, f"text under {plotting.figure.SMALLEST_TEXT} px: {small}"
+
+
+def test_text_pixels_shrink_with_a_figure_wider_than_the_page():
+    narrow = plotting.curves([1, 2], {"a": [1, 2]})
+    wide = plotting.curves([1, 2], {"a": [1, 2]})
+    wide.set_size_inches(16, 3.5)
+    assert plotting.figure.text_pixels(narrow) == pytest.approx(10 * 100 / 72, 0.01)
+    assert plotting.figure.text_pixels(wide) < plotting.figure.text_pixels(narrow) / 1.5
+    off = plotting.image_grid(np.zeros((2, 28, 28)), labels=["a", "b"])
+    for ax in off.axes:
+        ax.tick_params(labelsize=4)  # axes turned off: their ticks are never drawn
+    assert plotting.figure.text_pixels(off) == pytest.approx(10 * 100 / 72, 0.01)
+    off.axes[0].set_title("a", fontsize=6)
+    assert plotting.figure.text_pixels(off) == pytest.approx(6 * 100 / 72, 0.01)
 
 
 def test_signed_images_put_zero_at_the_middle_of_the_colour_map():

@@ -58,7 +58,7 @@ def heatmap(
     ax.imshow(matrix, cmap="viridis", vmin=0, vmax=max(1.0, float(matrix.max())))
     for (i, j), value in np.ndenumerate(matrix):
         ax.text(
-            j, i, fmt.format(value), ha="center", va="center", fontsize=7,
+            j, i, fmt.format(value), ha="center", va="center", fontsize=8,
             color="black" if value > 0.6 else "white",
         )  # fmt: skip
     for axis, count, names in (
@@ -91,8 +91,7 @@ def loss_curves(
         terms.remove("loss")  # an autoencoder's loss is its reconstruction term
     if not terms:
         raise ValueError("history holds no training terms; pass History.history.")
-    fig = Figure(figsize=(4 * len(terms), 3))
-    axes = fig.subplots(1, len(terms), squeeze=False)[0]
+    fig, axes = panel_grid(len(terms), 3.3, 3.0)
     for ax, term in zip(axes, terms, strict=True):
         epochs = np.arange(1, len(history[term]) + 1)
         ax.plot(epochs, history[term], label="train")
@@ -199,7 +198,7 @@ def history_comparison(
                 ax.plot(np.arange(1, len(values) + 1), values, label=name)
         ax.set_title(term)
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     return finish(fig, title)
 
 

@@ -45,7 +45,7 @@ def metric_bars(
             "" if v is None else f"{v}" if hasattr(v, "se") else f"{v:.3g}"
             for v in values
         ]
-        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+        ax.bar_label(bars, labels=labels, fontsize=9, padding=2)
         ax.margins(x=0.45 if any(errors) else 0.25)  # room for the labels
         ax.set_yticks(range(len(rows)), names, fontsize=9)
         ax.tick_params(labelleft=i % ncols == 0)
@@ -86,7 +86,7 @@ def rate_distortion(
             continue
         ax.annotate(
             f"-ELBO {level:.0f}", (start, level - start), xytext=(3, -3),
-            textcoords="offset points", fontsize=8, color="dimgrey", ha="left",
+            textcoords="offset points", fontsize=9, color="dimgrey", ha="left",
             va="top", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1},
         )  # fmt: skip
     ax.plot(rates, distortions, "o-", color="tab:blue")

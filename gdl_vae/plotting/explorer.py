@@ -27,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image, ImageDraw
 
 from gdl_vae.measure.latent import latent_grid
-from gdl_vae.plotting.figure import Figure, label_font
+from gdl_vae.plotting.figure import MAX_WIDTH, Figure, label_font
 from gdl_vae.plotting.latent import check_2d, scatter_codes, tiles
 
 MODES = ("point", "interpolate")  # what the right side shows
@@ -192,7 +192,7 @@ class LatentExplorer:
             pair = [first[d][0] if len(first[d]) else i for i, d in enumerate((0, 1))]
             self.set_end("A", self.codes[pair[0]])
             self.set_end("B", self.codes[pair[1]])
-        fig = Figure(figsize=(11, 6.4), layout="constrained")
+        fig = Figure(figsize=(MAX_WIDTH, 6.0), layout="constrained")
         top, bottom = fig.subfigures(2, 1, height_ratios=[5, 1.2])
         ax_map, ax_grid = top.subplots(1, 2)
         scatter_codes(ax_map, self.codes, self.labels, alpha=0.5)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from gdl_vae.plotting.figure import Figure
+from gdl_vae.plotting.figure import MAX_WIDTH, Figure
 
 
 def image_grid(
@@ -17,10 +17,15 @@ def image_grid(
     labels: Sequence | None = None,
     size: float = 1.0,
 ) -> Figure:
-    """Images (N, H, W[, 1]) in a grid, grey on black, optional label above each."""
+    """Images (N, H, W[, 1]) in a grid, grey on black, optional label above each.
+
+    `size` is each image's side in inches, smaller where the row would be
+    wider than MAX_WIDTH.
+    """
     images = np.asarray(images)
     n = len(images)
     ncols = ncols or min(n, 10)
+    size = min(size, MAX_WIDTH / ncols)
     nrows = math.ceil(n / ncols)
     fig = Figure(
         figsize=(ncols * size, nrows * size + (0.4 if title else 0)),
@@ -33,7 +38,7 @@ def image_grid(
         if i < n:
             ax.imshow(images[i].squeeze(), cmap="gray", vmin=0, vmax=1)
             if labels is not None:
-                ax.set_title(str(labels[i]), fontsize=8)
+                ax.set_title(str(labels[i]), fontsize=10)
     if title:
         fig.suptitle(title)
     return fig
@@ -46,8 +51,8 @@ def reconstruction_grid(
     n = len(originals)
     fig = image_grid(np.concatenate([originals, reconstructions]), ncols=n, title=title)
     axes = fig.axes
-    axes[0].set_title("original", fontsize=8, loc="left")
-    axes[n].set_title("reconstruction", fontsize=8, loc="left")
+    axes[0].set_title("original", fontsize=10, loc="left")
+    axes[n].set_title("reconstruction", fontsize=10, loc="left")
     return fig
 
 
@@ -63,8 +68,9 @@ def image_panels(
         raise ValueError("image_panels needs at least one panel.")
     nrows = math.ceil(len(panels) / columns)
     ncols = min(columns, len(panels))
+    width = min(2.5, MAX_WIDTH / ncols)  # a row no wider than MAX_WIDTH
     fig = Figure(
-        figsize=(2.5 * ncols, 2.75 * nrows + (0.4 if title else 0)),
+        figsize=(width * ncols, (width + 0.25) * nrows + (0.4 if title else 0)),
         layout="constrained",
     )
     subfigures = np.atleast_1d(fig.subfigures(nrows, ncols)).ravel()
@@ -112,8 +118,13 @@ def signed_image_grid(
 def interpolation_strips(
     strips: Mapping[str, np.ndarray], title: str | None = None, size: float = 0.8
 ) -> Figure:
-    """One row of frames per entry {row label: images (frames, H, W[, 1])}."""
+    """One row of frames per entry {row label: images (frames, H, W[, 1])}.
+
+    `size` is each frame's side in inches, smaller where the row would be
+    wider than MAX_WIDTH.
+    """
     frames = max(len(v) for v in strips.values())
+    size = min(size, (MAX_WIDTH - 1.8) / frames)
     fig = Figure(
         figsize=(frames * size + 1.8, len(strips) * size + (0.4 if title else 0)),
         layout="constrained",
@@ -128,7 +139,7 @@ def interpolation_strips(
                 spine.set_visible(False)
             if i < len(images):
                 ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray", vmin=0, vmax=1)
-        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
     if title:
         fig.suptitle(title)
     return fig

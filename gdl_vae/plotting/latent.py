@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Ellipse
 
-from gdl_vae.plotting.figure import Figure
+from gdl_vae.plotting.figure import MAX_WIDTH, Figure
 
 
 def check_2d(codes: np.ndarray, name: str = "codes") -> np.ndarray:
@@ -53,7 +53,8 @@ def latent_scatter(
     `points` to mark extra latent points (for example random ones) with crosses.
     """
     panels = codes if isinstance(codes, Mapping) else {title or "": codes}
-    fig = Figure(figsize=(5 * len(panels) + 1, 4.6), layout="constrained")
+    width = min(5.0, (MAX_WIDTH - 1) / len(panels))  # a row no wider than MAX_WIDTH
+    fig = Figure(figsize=(width * len(panels) + 1, 4.6), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (name, panel) in zip(axes, panels.items(), strict=True):
         scatter = scatter_codes(ax, check_2d(panel), labels)
@@ -140,7 +141,7 @@ def posterior_panels(
         raise ValueError("posterior_panels needs at least one panel.")
     ncols = min(4, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig = Figure(figsize=(2.6 * ncols + 0.8, 2.9 * nrows), layout="constrained")
+    fig = Figure(figsize=(2.3 * ncols + 0.8, 2.7 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     colors = matplotlib.colormaps["tab10"]
     for ax in axes.flat[len(panels) :]:
@@ -170,7 +171,7 @@ def posterior_panels(
         ax.set_title(
             name + (f"\n(ellipses x{scale:g})" if scale > 1 else ""), fontsize=10
         )
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
     fig.colorbar(scatter, ax=axes, ticks=range(10), label="label", shrink=0.8)
     if title:
         fig.suptitle(title)
@@ -192,8 +193,8 @@ def manifold(images: np.ndarray, grid: np.ndarray, title: str | None = None) -> 
     ax = fig.subplots()
     ax.imshow(tiles(images[..., 0], n), cmap="gray", vmin=0, vmax=1)
     ticks = np.arange(n) * w + w / 2
-    ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=7)
-    ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=7)
+    ax.set_xticks(ticks, [f"{v:.2g}" for v in grid[:n, 0]], rotation=90, fontsize=8)
+    ax.set_yticks(ticks, [f"{v:.2g}" for v in grid[::n, 1]], fontsize=8)
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     if title:
