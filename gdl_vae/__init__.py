@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ACAI": "gdl_vae.models",
     "VAE": "gdl_vae.models",
+    "HierarchicalVAE": "gdl_vae.models",
     "Autoencoder": "gdl_vae.models",
     "LatentModel": "gdl_vae.models",
     "Sampling": "gdl_vae.models",
@@ -34,6 +35,8 @@ _EXPORTS = {
     "build_encoder": "gdl_vae.models",
     "build_model": "gdl_vae.models",
     "build_vae": "gdl_vae.models",
+    "build_hierarchical_vae": "gdl_vae.models",
+    "load_pretrained": "gdl_vae.models",
     "load_model": "gdl_vae.models",
     "Dataset": "gdl_vae.data",
     "binarize": "gdl_vae.data",

@@ -226,7 +226,7 @@ def run_config(args: argparse.Namespace) -> tuple[dict, dict]:
     for name, (option, names) in _model_options().items():
         if name not in taken and getattr(args, name) is not None:
             raise ValueError(
-                f"{option.flag} is an option of {', '.join(names)}, not of "
+                f"{option.flag} is an option of {' and '.join(names)}, not of "
                 f"{args.model}. Fix: drop it, or choose --model {names[0]}."
             )
     given = {

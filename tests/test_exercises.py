@@ -137,6 +137,13 @@ MISTAKES = {
         source + codes[labels == b].mean(0)
     ),  # the source class's mean not taken away
     "03.precision": lambda real, fake, k: 0.5,
+    "08.gaussian_kl": lambda m, lv, pm, plv: (
+        0.5
+        * np.sum(np.exp(plv - lv) + (m - pm) ** 2 / np.exp(lv) - 1 - plv + lv, axis=1)
+    ),  # KL(p || q): the Gaussians swapped
+    "08.ancestral_sample": lambda eps2, eps1, z1_prior: np.concatenate(
+        [eps2, z1_prior(eps2)[0] + np.exp(0.5 * z1_prior(eps2)[1]) * eps1], axis=1
+    ),  # [z2, z1]: the layers in the wrong order
 }
 
 
@@ -223,6 +230,19 @@ EDITS = [
         "return log_sum",
         "off by log K",
     ),
+    ("08.gaussian_kl", "return 0.5 * np.sum(", "return np.sum(", "the 1/2 is missing"),
+    (
+        "08.ancestral_sample",
+        "np.exp(0.5 * log_var) * eps1",
+        "np.exp(log_var) * eps1",
+        "the missing 1/2",
+    ),
+    (
+        "08.ancestral_sample",
+        "return np.concatenate([z1, z2], axis=1)",
+        "return np.concatenate([z2, z1], axis=1)",
+        "[z1, z2], z1 first",
+    ),
 ]
 
 
@@ -237,6 +257,14 @@ def test_a_mistake_in_the_solution_fails_with_a_message_that_names_it(
     mistaken = _define(code.replace(right, wrong), answer, _namespace(name))
     correct, message = exercises.verdict(name, mistaken)
     assert not correct and named in message, message
+
+
+def test_notebook_02s_kl_to_the_standard_normal_is_named_in_exercise_08():
+    def to_standard_normal(mean, log_var, prior_mean, prior_log_var):
+        return 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1)
+
+    correct, message = exercises.verdict("08.gaussian_kl", to_standard_normal)
+    assert not correct and "the KL to N(0, I)" in message, message
 
 
 def test_a_slerp_that_divides_by_sin_theta_fails_on_parallel_codes():

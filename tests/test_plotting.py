@@ -55,6 +55,9 @@ def helper_figures() -> list:
             {"x": "x (nats)", "y": "y", "u": "u", "v": "v"},
         ),
         plotting.curves([2, 4, 8], {"pca": [3, 2, 1], "ae": [3, 2, 1.5]}, logx=True),
+        plotting.curves(
+            {"one": [5, 10, 60], "two": [5, 30]}, {"one": [86, 84, 83], "two": [85, 82]}
+        ),
         plotting.history_comparison(
             {"a": {"loss": [3, 2], "beta": [0, 1]}, "b": {"loss": [2, 2]}},
             ["loss", "beta"],

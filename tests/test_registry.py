@@ -134,7 +134,7 @@ def test_an_unknown_model_or_a_misplaced_option_is_a_clear_error(capsys):
     with pytest.raises(ValueError, match="unknown model 'gan'; registered: vae"):
         registry.get("gan")
     assert main(["train", "--model", "ae", "--beta", "2", "--epochs", "1"]) == 2
-    assert "--beta is an option of vae, not of ae" in capsys.readouterr().err
+    assert "--beta is an option of vae and hvae, not of ae" in capsys.readouterr().err
     with pytest.raises(ValueError, match="register 'x' with its config"):
         registry.register("x", "m:f", "help")
 

@@ -1,6 +1,6 @@
 """Checks for the notebooks' coding exercises: your code against the package's.
 
-Each exercise in notebooks 01-07 asks for one piece: a network, a Keras layer or
+Each exercise in notebooks 01-08 asks for one piece: a network, a Keras layer or
 model, a loss, a bound, a distance. `check(name, answer)` runs it on inputs of
 its own, compares the result with what the package computes, and prints what
 it found: correct, not yet answered, or what is wrong (a flipped sign, a
@@ -84,6 +84,14 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "07.vamp_log_prob": Exercise(
         "log p(z) under a VampPrior-style mixture of Gaussians", losses.vamp_log_prob
+    ),
+    "08.gaussian_kl": Exercise(
+        "KL between two diagonal Gaussians in closed form, per image",
+        losses.gaussian_kl,
+    ),
+    "08.ancestral_sample": Exercise(
+        "z = [z1, z2] drawn from p(z2) p(z1|z2), from the noise",
+        latent.ancestral_sample,
     ),
 }
 

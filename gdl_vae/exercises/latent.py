@@ -174,3 +174,35 @@ def critic_loss(answer: Callable) -> str | None:
             "images blended with their reconstructions (+ mean(real_guess^2))."
         )
     return close("critic_loss(guess, alpha, real_guess)", got, expected)
+
+
+def ancestral_sample(answer: Callable) -> str | None:
+    """08.ancestral_sample: z = [z1, z2] from p(z2) p(z1|z2), given the noise
+    and p(z1|z2)'s network. None if right, else what is wrong."""
+    rng = np.random.default_rng(23)
+    eps2 = rng.standard_normal((6, 3)).astype(np.float32)
+    eps1 = rng.standard_normal((6, 4)).astype(np.float32)
+    weights = rng.normal(0.0, 0.7, (3, 8)).astype(np.float32)
+
+    def z1_prior(z2):
+        """A stand-in for p(z1|z2)'s network: (mean, log-variance), each (N, 4)."""
+        out = np.tanh(z2 @ weights)
+        return out[:, :4], out[:, 4:] - 0.5
+
+    def expected_with(scale: float, z2_first: bool = False):
+        z2 = eps2  # p(z2) = N(0, I)
+        mean, log_var = z1_prior(z2)
+        z1 = mean + np.exp(scale * log_var) * eps1
+        return np.concatenate([z2, z1] if z2_first else [z1, z2], axis=1)
+
+    got = np.asarray(answer(eps2, eps1, z1_prior), np.float64)
+    expected = expected_with(0.5)
+    if got.shape == expected.shape:
+        if np.allclose(got, expected_with(1.0), rtol=1e-4):
+            return (
+                "the scale of z1 is the variance exp(log_var); the standard "
+                "deviation is exp(0.5 * log_var): the missing 1/2."
+            )
+        if np.allclose(got, expected_with(0.5, z2_first=True), rtol=1e-4):
+            return "z comes as [z2, z1]; the kit's order is [z1, z2], z1 first."
+    return close("ancestral_sample(eps2, eps1, z1_prior)", got, expected)

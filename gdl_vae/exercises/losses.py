@@ -179,3 +179,30 @@ def vamp_log_prob(answer: Callable) -> str | None:
             "log-sum-exp over their log-densities."
         )
     return close("vamp_log_prob far from the components", got, expected, rtol=1e-3)
+
+
+def gaussian_kl(answer: Callable) -> str | None:
+    """08.gaussian_kl: KL(N(m, e^lv) || N(pm, e^plv)) per image, summed over the
+    dimensions, in closed form. None if right, else what is wrong."""
+    from gdl_vae.models.hierarchical import diagonal_kl
+
+    mean, log_var = posterior_batch(21)
+    prior_mean, prior_log_var = posterior_batch(22)
+    expected = diagonal_kl(mean, log_var, prior_mean, prior_log_var).numpy()
+    got = np.asarray(answer(mean, log_var, prior_mean, prior_log_var), np.float64)
+    swapped = diagonal_kl(prior_mean, prior_log_var, mean, log_var).numpy()
+    if got.shape == expected.shape:
+        if np.allclose(got, swapped, rtol=1e-4):
+            return (
+                "gaussian_kl(...) is KL(p || q): the posterior's Gaussian goes "
+                "first, the prior's second."
+            )
+        if np.allclose(got, 2 * expected, rtol=1e-4):
+            return "gaussian_kl(...) is twice the KL: the 1/2 is missing."
+        zero_prior = diagonal_kl(mean, log_var, 0 * mean, 0 * log_var).numpy()
+        if np.allclose(got, zero_prior, rtol=1e-4):
+            return (
+                "gaussian_kl(...) is the KL to N(0, I): use the prior's mean and "
+                "log-variance."
+            )
+    return close("gaussian_kl(mean, log_var, prior_mean, prior_log_var)", got, expected)

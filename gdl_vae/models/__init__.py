@@ -2,6 +2,7 @@
 
 autoencoder.py  Autoencoder, build_autoencoder
 vae.py          VAE, build_vae (its bounds: gdl_vae/measure/bounds.py)
+hierarchical.py HierarchicalVAE, build_hierarchical_vae: two stochastic layers
 priors.py       NormalPrior, VampPrior: the priors p(z) a VAE can have
 configs.py      each model's options, defaults and checks, without TensorFlow
 acai.py         ACAI, build_acai
@@ -11,6 +12,8 @@ layers.py       Sampling, the reparameterization trick
 registry.py     names -> builders and configs, read by the command line
                 without TensorFlow
 checks.py       the checks of a count or a number
+pretrained.py   load_pretrained: the shipped best models (weights/), with
+                their recipes and held-out figures
 
 `build_model("vae", ...)` builds any registered model by name, and
 `load_model(path)` loads any saved one.
@@ -24,6 +27,10 @@ _EXPORTS = {
     "Autoencoder": "gdl_vae.models.autoencoder",
     "build_autoencoder": "gdl_vae.models.autoencoder",
     "VAE": "gdl_vae.models.vae",
+    "HierarchicalVAE": "gdl_vae.models.hierarchical",
+    "build_hierarchical_vae": "gdl_vae.models.hierarchical",
+    "load_pretrained": "gdl_vae.models.pretrained",
+    "PRETRAINED": "gdl_vae.models.pretrained",
     "NormalPrior": "gdl_vae.models.priors",
     "VampPrior": "gdl_vae.models.priors",
     "ModelConfig": "gdl_vae.models.configs",

@@ -135,7 +135,9 @@ class AutoencoderConfig(ModelConfig):
 
 
 @dataclass(frozen=True)
-class VAEConfig(ModelConfig):
+class BoundConfig(ModelConfig):
+    """What every model trained on a likelihood bound takes (VAEs)."""
+
     beta: float = option(1.0, "weight of the KL term (1: the ELBO)")
     prior: str = option("normal", "the prior: N(0, I) or the VampPrior", PRIORS)
     n_pseudo_inputs: int = option(500, "the VampPrior's pseudo-inputs")
@@ -144,6 +146,20 @@ class VAEConfig(ModelConfig):
         "samples per image in the training loss (1: the ELBO, more: the IWAE "
         "bound); --iwae-k sets the evaluation's",
     )
+
+    def check(self) -> None:
+        super().check()
+        if self.prior not in PRIORS:
+            raise ValueError(
+                f"prior must be one of {', '.join(PRIORS)}; got {self.prior!r}."
+            )
+        count(self.k, "k", " Fix: k=1 trains on the ELBO, k=5 or 50 on IWAE.")
+        count(self.n_pseudo_inputs, "n_pseudo_inputs")
+        finite(self.beta, "beta", 0, fix=" beta=1 is the ELBO.")
+
+
+@dataclass(frozen=True)
+class VAEConfig(BoundConfig):
     dreg: bool = option(
         False,
         "with k > 1: the encoder's doubly reparameterized gradient (Tucker et al. "
@@ -158,12 +174,6 @@ class VAEConfig(ModelConfig):
 
     def check(self) -> None:
         super().check()
-        if self.prior not in PRIORS:
-            raise ValueError(
-                f"prior must be one of {', '.join(PRIORS)}; got {self.prior!r}."
-            )
-        count(self.k, "k", " Fix: k=1 trains on the ELBO, k=5 or 50 on IWAE.")
-        count(self.n_pseudo_inputs, "n_pseudo_inputs")
         if self.kl_term not in KL_TERMS:
             raise ValueError(
                 f"kl_term must be one of {KL_TERMS}; got {self.kl_term!r}."
@@ -178,10 +188,57 @@ class VAEConfig(ModelConfig):
                 "dreg=True needs k > 1 and prior='normal': it is a gradient of the "
                 f"importance-weighted bound; got k={self.k}, prior={self.prior!r}."
             )
-        finite(self.beta, "beta", 0, fix=" beta=1 is the ELBO.")
         if self.fixed_scale is not None and not self.fixed_scale > 0:
             raise ValueError(
                 f"fixed_scale must be > 0 or None; got {self.fixed_scale}."
+            )
+
+
+@dataclass(frozen=True)
+class HierarchicalVAEConfig(BoundConfig):
+    """Two stochastic layers: z1 next to the image, z2 above it; the prior is
+    the top layer's (hierarchical.py)."""
+
+    latent_dim: int = option(
+        64, "size of z = [z1, z2]: z1 next to the image, then z2 above it"
+    )
+    architecture: str = option(
+        "dense", "the networks (multilayer perceptrons)", ("dense",)
+    )
+    top_dim: int | None = option(
+        None, "how many of z's dimensions are z2, the top layer (None: half)", kind=int
+    )
+    free_bits: float = option(
+        0.0,
+        "nats per latent dimension each layer's KL keeps for free in training "
+        "(Kingma et al. 2016; 0: the ELBO)",
+    )
+
+    @staticmethod
+    def z2_size(latent_dim: int, top_dim: int | None) -> int:
+        """How many of the latent_dim numbers of z are z2: top_dim, or half."""
+        return latent_dim // 2 if top_dim is None else top_dim
+
+    def check(self) -> None:
+        super().check()
+        if self.architecture != "dense":
+            raise ValueError(
+                "a hierarchical VAE's networks are dense; got architecture="
+                f"{self.architecture!r}."
+            )
+        top = self.z2_size(self.latent_dim, self.top_dim)
+        count(top, "top_dim", " Fix: latent_dim counts both layers; give it 2 or more.")
+        if top >= self.latent_dim:
+            raise ValueError(
+                f"top_dim must be below latent_dim, which counts both layers; got "
+                f"top_dim={self.top_dim}, latent_dim={self.latent_dim}. Fix: "
+                "latent_dim=64, top_dim=32 gives z1 and z2 32 dimensions each."
+            )
+        finite(self.free_bits, "free_bits", 0, fix=" 0 trains on the ELBO.")
+        if self.free_bits and self.k > 1:
+            raise ValueError(
+                "free_bits clamps each layer's KL term of the ELBO; it needs k=1, "
+                f"got k={self.k}."
             )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from gdl_vae.models.configs import (
     ACAIConfig,
     AutoencoderConfig,
+    HierarchicalVAEConfig,
     ModelConfig,
     Option,
     VAEConfig,
@@ -102,6 +103,13 @@ register(
     "variational autoencoder: reconstruction + beta * KL(q(z|x) || p(z)), or the "
     "IWAE bound with --k; prior N(0, I) or the VampPrior",
     VAEConfig,
+)
+register(
+    "hvae",
+    "gdl_vae.models.hierarchical:build_hierarchical_vae",
+    "VAE with two stochastic layers, z1 and z2 (Tomczak & Welling's HVAE); the "
+    "prior of z2 is N(0, I) or the VampPrior",
+    HierarchicalVAEConfig,
 )
 register(
     "ae",

@@ -87,15 +87,16 @@ class VAE(LatentModel):
                 f"reconstruction={self.reconstruction!r}."
             )
         self.seed = seed
-        self.fixed_scale = options["fixed_scale"]
-        self.kl_term = options["kl_term"]
+        # A subclass's config may leave out the one-layer VAE's own options.
+        self.fixed_scale = options.get("fixed_scale")
+        self.kl_term = options.get("kl_term", "both")
         self.n_pseudo_inputs, self.k = (
             int(options["n_pseudo_inputs"]),
             int(options["k"]),
         )
-        self.dreg = bool(options["dreg"])
+        self.dreg = bool(options.get("dreg", False))
         self.pseudo_inputs = None
-        self.prior = PRIORS[options["prior"]](self)  # p(z): models/priors.py
+        self.prior = self.make_prior(options)  # p(z): models/priors.py
         if self.fixed_scale is not None and len(encoder.outputs) == 2:
             # The log-variance head is ignored: freeze the layer that computes
             # it, so the optimizer expects no gradient for its weights.
@@ -105,6 +106,10 @@ class VAE(LatentModel):
         beta = options["beta"]
         self.beta = keras.Variable(beta, trainable=False, dtype="float32", name="beta")
         self.keep_options(options)  # a subclass's own, as attributes
+
+    def make_prior(self, options: dict):
+        """p(z): the prior options["prior"] names (priors.PRIORS), for this VAE."""
+        return PRIORS[options["prior"]](self)
 
     def posterior_parameters(self, x, training: bool = False) -> tuple:
         """(mean, log-variance) of q(z|x), each (N, latent_dim)."""
@@ -126,9 +131,10 @@ class VAE(LatentModel):
 
     def pseudo_images(self):
         """The VampPrior's pseudo-inputs as images, pixels in [0, 1]."""
-        if not isinstance(self.prior, VampPrior):
+        prior = getattr(self.prior, "top", self.prior)  # a hierarchy's: p(z_top)
+        if not isinstance(prior, VampPrior):
             raise ValueError("this VAE's prior is N(0, I): it has no pseudo-inputs.")
-        return self.prior.pseudo_images()
+        return prior.pseudo_images()
 
     def loss_terms(self, x, training: bool = False) -> dict:
         z_mean, z_log_var = self.posterior_parameters(x, training=training)

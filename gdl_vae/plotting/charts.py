@@ -106,7 +106,7 @@ def loss_curves(
 
 
 def curves(
-    x: Sequence[float],
+    x: Sequence[float] | Mapping[str, Sequence[float]],
     series: Mapping[str, Sequence[float]],
     xlabel: str = "",
     ylabel: str = "",
@@ -115,8 +115,9 @@ def curves(
 ) -> Figure:
     """Lines y(x), one per series, on one panel, with markers at the data.
 
-    A series given as a 2-D array, one row per seed, is drawn as its mean over
-    the seeds with a band of ± one standard error around it.
+    x is shared, or a mapping {name: its x} for series measured at x values
+    of their own. A series given as a 2-D array, one row per seed, is drawn as
+    its mean over the seeds with a band of ± one standard error around it.
     """
     from gdl_vae.measure.stats import standard_error
 
@@ -124,15 +125,19 @@ def curves(
     ax = fig.subplots()
     for name, y in series.items():
         y = np.asarray(y, float)
+        x_of = np.asarray(x[name] if isinstance(x, Mapping) else x, float)
         if y.ndim == 2:
             mean, se = y.mean(axis=0), standard_error(y)
-            (line,) = ax.plot(x, mean, marker="o", label=f"{name} (± se)")
-            ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
+            (line,) = ax.plot(x_of, mean, marker="o", label=f"{name} (± se)")
+            ax.fill_between(
+                x_of, mean - se, mean + se, color=line.get_color(), alpha=0.2
+            )
         else:
-            ax.plot(x, y, marker="o", label=name)
+            ax.plot(x_of, y, marker="o", label=name)
     if logx:
         ax.set_xscale("log", base=2)
-        ax.set_xticks(list(x), [str(v) for v in x])
+        if not isinstance(x, Mapping):
+            ax.set_xticks(list(x), [str(v) for v in x])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
