@@ -52,6 +52,10 @@ class Recipe:
     # Under a time budget, the learning rate decays with the clock to this
     # fraction of its start (gdl_vae.callbacks.TimeDecay); None keeps it.
     lr_decay: float | None = None
+    # A recipe of the kit's own: the registered model and the options it is
+    # built from (what gdl_vae.load_pretrained rebuilds it with).
+    registered: tuple[str, dict] | None = None
+    layers: int = 1  # stochastic layers
 
 
 def keras_example_networks(
@@ -209,17 +213,27 @@ def _keras_example_logits(seed=None, **options):
     return _compiled(model, 1e-3, **options)
 
 
-def gdl_vae_recipe(name: str, *args, lr_decay: float | None = None, **options):
-    """A recipe of the kit's own, `gdl_vae.build_vae(*args, **options)`, batch
-    128; its source is that call, written from the arguments themselves."""
+def gdl_vae_recipe(
+    name: str,
+    latent_dim: int,
+    architecture: str,
+    *,
+    model: str = "vae",
+    lr_decay: float | None = None,
+    **options,
+):
+    """A recipe of the kit's own, the registered `model`'s builder called with
+    (latent_dim, architecture, **options), batch 128; its source is that
+    call, written from the arguments themselves."""
+    entry = gdl_vae.models.registry.get(model)
+    builder = entry.load_builder()
+    args = (latent_dim, architecture)
     said = [*map(_literal, args), *(f"{k}={_literal(v)}" for k, v in options.items())]
-    default = gdl_vae.models.VAEConfig.default("latent_dim")
-    latent_dim = args[0] if args else options.get("latent_dim", default)
+    registered = (model, {"latent_dim": latent_dim, "architecture": architecture,
+                          **options})  # fmt: skip
 
     def build(seed=None, dtype_policy=None, **compile_options):
-        model = gdl_vae.build_vae(
-            *args, dtype_policy=dtype_policy, seed=seed, **options
-        )
+        model = builder(*args, dtype_policy=dtype_policy, seed=seed, **options)
         if not compile_options:
             return model
         compile_options.setdefault(
@@ -227,8 +241,10 @@ def gdl_vae_recipe(name: str, *args, lr_decay: float | None = None, **options):
         )
         return _compiled(model, 1e-3, **compile_options)
 
-    source = f"gdl_vae.build_vae({', '.join(said)})"
-    return Recipe(name, source, latent_dim, 128, build, lr_decay=lr_decay)
+    source = f"gdl_vae.{builder.__name__}({', '.join(said)})"
+    layers = 2 if model == "hvae" else 1
+    return Recipe(name, source, latent_dim, 128, build, lr_decay=lr_decay,
+                  registered=registered, layers=layers)  # fmt: skip
 
 
 def _literal(value) -> str:
@@ -254,8 +270,8 @@ KERAS_EXAMPLE_LOGITS = Recipe(
     "keras_example networks, gdl_vae loss", "keras_example, logits out", 2, 128,
     _keras_example_logits,
 )  # fmt: skip
-GDL_CONV = gdl_vae_recipe("gdl_vae conv (default)")
-GDL_DENSE = gdl_vae_recipe("gdl_vae dense", architecture="dense")
+GDL_CONV = gdl_vae_recipe("gdl_vae conv (default)", 2, "conv")
+GDL_DENSE = gdl_vae_recipe("gdl_vae dense", 2, "dense")
 GDL_DENSE_20 = gdl_vae_recipe("gdl_vae dense, latent 20", 20, "dense")
 GDL_DENSE_32 = gdl_vae_recipe("gdl_vae dense, latent 32", 32, "dense")
 GDL_IWAE_5 = gdl_vae_recipe("gdl_vae IWAE, k = 5", 32, "dense", k=5)
@@ -269,5 +285,11 @@ GDL_VAMP = gdl_vae_recipe("gdl_vae VampPrior, K = 500", 32, "dense", prior="vamp
 GDL_BEST = gdl_vae_recipe(
     "gdl_vae VampPrior, K = 100, decay", 32, "dense", prior="vamp",
     n_pseudo_inputs=100, lr_decay=0.1,
+)  # fmt: skip
+# The same recipe with two stochastic layers (gdl_vae/models/hierarchical.py):
+# z = [z1, z2], 32 dimensions each, the VampPrior on z2.
+GDL_HVAE = gdl_vae_recipe(
+    "gdl_vae two layers, VampPrior, K = 100, decay", 64, "dense", model="hvae",
+    top_dim=32, prior="vamp", n_pseudo_inputs=100, lr_decay=0.1,
 )  # fmt: skip
 REFERENCES = (KERAS_EXAMPLE, TF_CVAE_TUTORIAL, PYTORCH_EXAMPLE)

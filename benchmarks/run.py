@@ -39,13 +39,14 @@ from pathlib import Path
 import gdl_vae  # first: TensorFlow, imported next, then comes without its log lines
 
 # isort: split
-from benchmarks.literature import LITERATURE, literature
+from benchmarks.literature import LITERATURE, SHIPPED, literature
 from benchmarks.notebooks import notebooks
 from benchmarks.quality import quality
 from benchmarks.report import markdown, update_readme
 from benchmarks.scale import scale
 from benchmarks.settings import FULL, PARTS, QUICK
 from benchmarks.throughput import throughput
+from gdl_vae.models import pretrained
 from gdl_vae.runs import environment
 
 
@@ -75,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         + "); the others keep their figures in results.json",
     )
     parser.add_argument(
+        "--save-weights",
+        action="store_true",
+        help="with --parts literature: write the models of the rows the package "
+        f"ships ({', '.join(SHIPPED)}) into it (gdl_vae/models/weights; with "
+        "--quick, into the output folder)",
+    )
+    parser.add_argument(
         "--report",
         action="store_true",
         help="run nothing: rewrite results.md (and the README) from results.json",
@@ -87,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick:
             out = Path(tempfile.mkdtemp(prefix="gdl_vae-bench-"))
     out.mkdir(parents=True, exist_ok=True)
+    weights = None
+    if args.save_weights:
+        weights = out / "weights" if args.quick else pretrained.WEIGHTS
 
     data = gdl_vae.load_dataset("mnist")
     data = replace(
@@ -116,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": lambda: throughput(data, settings),
         "quality": lambda: quality(data, settings),
         "literature": lambda: literature(
-            data, settings, only=args.rows, previous=result.get("literature")
+            data,
+            settings,
+            only=args.rows,
+            previous=result.get("literature"),
+            save_weights=weights,
         ),
         "scale": lambda: scale(settings),
         "notebooks": lambda: notebooks(
