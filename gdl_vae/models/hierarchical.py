@@ -39,6 +39,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import layers, ops
 
+from gdl_vae.measure import bounds
 from gdl_vae.models.base import compile_with_adam
 from gdl_vae.models.configs import HierarchicalVAEConfig, builder
 from gdl_vae.models.networks import DENSE_UNITS, HIDDEN_UNITS, build_decoder
@@ -291,9 +292,9 @@ class HierarchicalVAE(VAE):
     def _top_kl(self, z2, z2_mean, z2_log_var):
         """KL(q(z2|x) || p(z2)): closed form under N(0, I), else log q - log p
         at the drawn z2."""
-        if self.prior.top.analytic_kl:
-            zeros = ops.zeros_like(z2_mean)
-            return diagonal_kl(z2_mean, z2_log_var, zeros, zeros)[None]
+        if self.prior.top.analytic_kl:  # the KL to N(0, I), as its two terms
+            terms = bounds.kl_term_values(z2_mean, z2_log_var)
+            return (terms["mean"] + terms["variance"])[None]
         log_q = diagonal_log_prob(z2, z2_mean, z2_log_var)
         return log_q - self.prior.top.log_prob(z2)
 
