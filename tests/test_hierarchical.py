@@ -112,6 +112,22 @@ def test_each_layers_kl_against_monte_carlo(normal_hvae, hvae, binary):
             assert np.all(error < 5 * spread), name
 
 
+def test_ancestral_samples_follow_the_prior_layer_by_layer(hvae):
+    """prior.sample_z1 draws from p(z1|z2) for each z2; prior.sample draws z2
+    from the top prior, then z1 so."""
+    z2 = np.repeat(hvae.prior.top.sample(2, np.random.default_rng(0)), 20_000, axis=0)
+    z1 = hvae.prior.sample_z1(z2, np.random.default_rng(1))
+    mean, log_var = (np.asarray(t) for t in hvae.prior.z1_parameters(z2[::20_000]))
+    for i in range(2):
+        draws = z1[i * 20_000 : (i + 1) * 20_000]
+        sd = np.exp(0.5 * log_var[i])
+        assert np.all(np.abs(draws.mean(0) - mean[i]) < 5 * sd / np.sqrt(20_000))
+        np.testing.assert_allclose(draws.std(0), sd, rtol=0.03)
+    z = hvae.prior.sample(5, np.random.default_rng(2))
+    top = hvae.prior.top.sample(5, np.random.default_rng(2))
+    np.testing.assert_array_equal(z[:, hvae.latent_dim - hvae.z2_dim :], top)
+
+
 def test_kl_between_gaussians_in_closed_form():
     rng = np.random.default_rng(0)
     m, lv, pm, plv = (rng.normal(size=(3, 5)).astype("float32") for _ in range(4))
@@ -201,7 +217,9 @@ def test_a_shipped_model_loads_only_with_the_weights_its_record_names(
     hvae, binary, tmp_path
 ):
     info = {"model": "hvae", "options": {"latent_dim": 7, "architecture": "dense",
-            "top_dim": 3, "prior": "vamp", "n_pseudo_inputs": 10}}  # fmt: skip
+            "top_dim": 3, "prior": "vamp", "n_pseudo_inputs": 10},
+            "recipe": "small", "training": {"train_seconds": 60.0},
+            "held_out": {"nll": 0.0, "k": 5000, "images": 10_000}}  # fmt: skip
     path = pretrained.save_pretrained(hvae, "small", info, tmp_path)
     assert pretrained.names(tmp_path) == ["small"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -213,8 +231,24 @@ def test_a_shipped_model_loads_only_with_the_weights_its_record_names(
     np.testing.assert_allclose(
         loaded.iwae_bound(x, k=10, seed=0), hvae.iwae_bound(x, k=10, seed=0), rtol=1e-6
     )
-    estimate = pretrained.reestimate(loaded, x, n_images=40, k=10)
-    assert estimate.n == 40 and 0 < estimate.se < 10
+    # The live check: the same images for the same seed, so two checks pair.
+    check = pretrained.check("small", x, n_images=40, k=10, folder=tmp_path)
+    assert check.estimate.n == 40 and 0 < check.estimate.se < 10
+    assert len(set(check.images)) == 40 and check.images.max() < len(x)
+    np.testing.assert_allclose(
+        check.nll, -hvae.iwae_bound(x[check.images], k=10, seed=0), rtol=1e-5
+    )
+    again = pretrained.check("small", x, n_images=40, k=10, folder=tmp_path)
+    np.testing.assert_array_equal(again.images, check.images)
+    other = pretrained.check("small", x, n_images=40, k=10, seed=1, folder=tmp_path)
+    assert not np.array_equal(other.images, check.images)
+    # The committed 0 nats is far outside the estimate's error bar: said so.
+    assert not check.agrees and "NOT within 2 standard errors" in str(check)
+    info["held_out"]["nll"] = check.estimate.mean + check.estimate.se
+    pretrained.save_pretrained(hvae, "small", info, tmp_path)
+    close = pretrained.check("small", x, n_images=40, k=10, folder=tmp_path)
+    assert close.agrees and ", within 2 standard errors" in str(close)
+    assert str(close).startswith("small (small, trained 1 min): NLL here ")
     # A changed byte in the weights: refused, in one line, before loading.
     data = bytearray(path.read_bytes())
     data[-100] ^= 0xFF

@@ -199,11 +199,15 @@ class TwoLayerPrior(Prior):
         z1, z2 = self.model.split(z)
         return self.top.log_prob(z2) + diagonal_log_prob(z1, *self.z1_parameters(z2))
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        z2 = self.top.sample(n, rng)
+    def sample_z1(self, z2, rng: np.random.Generator) -> np.ndarray:
+        """z1 ~ p(z1|z2), one draw for each row of z2 [N, z2_dim]."""
         mean, log_var = (ops.convert_to_numpy(t) for t in self.z1_parameters(z2))
         eps = rng.standard_normal(mean.shape).astype(np.float32)
-        return np.concatenate([mean + np.exp(0.5 * log_var) * eps, z2], axis=1)
+        return mean + np.exp(0.5 * log_var) * eps
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        z2 = self.top.sample(n, rng)
+        return np.concatenate([self.sample_z1(z2, rng), z2], axis=1)
 
 
 @keras.saving.register_keras_serializable(package="gdl_vae")
@@ -265,16 +269,13 @@ class HierarchicalVAE(VAE):
         logits = ops.reshape(logits, (k, batch, *self.image_shape))
         log_px_z = self.likelihood(logits).log_prob(x)  # [k, batch]
         prior_mean, prior_log_var = self.prior.z1_parameters(z2, training)
-        if k == 1:  # the ELBO, each KL in closed form where it has one
+        if k == 1:  # the ELBO: the lower KL in closed form for the drawn z2
             kl_z1 = diagonal_kl(z1_mean, z1_log_var, prior_mean, prior_log_var)
-            kl_z2 = self._top_kl(z2, z2_mean, z2_log_var)
         else:  # the log-weights of the importance-weighted bound
             kl_z1 = diagonal_log_prob(z1, z1_mean, z1_log_var) - diagonal_log_prob(
                 z1, prior_mean, prior_log_var
             )
-            kl_z2 = diagonal_log_prob(
-                z2, z2_mean, z2_log_var
-            ) - self.prior.top.log_prob(z2)
+        kl_z2 = self._top_kl(z2, z2_mean, z2_log_var, closed_form=k == 1)
         log_w = log_px_z - self.beta * (kl_z1 + kl_z2)
         terms = {
             "loss": -ops.mean(ops.logsumexp(log_w, axis=0) - math.log(k)),
@@ -289,10 +290,10 @@ class HierarchicalVAE(VAE):
             terms["loss"] = terms["reconstruction_loss"] + self.beta * ops.sum(kept)
         return terms
 
-    def _top_kl(self, z2, z2_mean, z2_log_var):
-        """KL(q(z2|x) || p(z2)): closed form under N(0, I), else log q - log p
-        at the drawn z2."""
-        if self.prior.top.analytic_kl:  # the KL to N(0, I), as its two terms
+    def _top_kl(self, z2, z2_mean, z2_log_var, closed_form: bool = True):
+        """KL(q(z2|x) || p(z2)): in closed form where asked and p(z2) has one
+        (N(0, I)), else log q - log p at the drawn z2."""
+        if closed_form and self.prior.top.analytic_kl:  # the KL to N(0, I)
             terms = bounds.kl_term_values(z2_mean, z2_log_var)
             return (terms["mean"] + terms["variance"])[None]
         log_q = diagonal_log_prob(z2, z2_mean, z2_log_var)

@@ -9,21 +9,22 @@ benchmarks/literature.py writes both:
 
     python -m benchmarks.run --parts literature --rows best hvae --save-weights
 
-`reestimate` measures a shipped model's NLL again on a random subset of the
-test images, with its standard error, so that a learner checks the committed
-figure in their own run (notebooks 07 and 08).
+`check` measures a shipped model's NLL again on a random subset of the test
+images, with its standard error, so that a learner checks the committed figure
+in their own run (notebooks 07 and 08).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from gdl_vae.measure.stats import Estimate, standard_error
+from gdl_vae.measure.stats import RESOLVED_AT, Estimate, standard_error
 
 WEIGHTS = Path(__file__).parent / "weights"
 
@@ -102,20 +103,63 @@ def save_pretrained(
     return path
 
 
-def reestimate(
-    model: keras.Model,
+@dataclass(frozen=True)
+class Check:
+    """A shipped model's NLL measured again, beside the figure its record
+    commits: `nll` per test image (those `images` of x_test), with k samples.
+    Two checks with the same seed measure the same images, so their `nll`
+    pair image by image (stats.paired)."""
+
+    name: str
+    record: dict
+    images: np.ndarray
+    nll: np.ndarray
+    k: int
+
+    @property
+    def estimate(self) -> Estimate:
+        """The mean NLL over the images, with its standard error."""
+        return Estimate(
+            float(self.nll.mean()), float(standard_error(self.nll)), len(self.nll)
+        )
+
+    @property
+    def agrees(self) -> bool:
+        """Whether the committed NLL lies within RESOLVED_AT standard errors."""
+        return not (
+            self.estimate - Estimate(self.record["held_out"]["nll"], 0.0, 1)
+        ).resolved
+
+    def __str__(self) -> str:
+        committed = self.record["held_out"]
+        minutes = self.record["training"]["train_seconds"] / 60
+        within = "within" if self.agrees else "NOT within"
+        return (
+            f"{self.name} ({self.record['recipe']}, trained {minutes:.0f} min): NLL "
+            f"here {self.estimate:.2f} ({len(self.nll):,} random test digits, "
+            f"k = {self.k:,}); committed {committed['nll']:.2f} (all "
+            f"{committed['images']:,}, k = {committed['k']:,}), {within} "
+            f"{RESOLVED_AT:g} standard errors"
+        )
+
+
+def check(
+    name: str,
     x_test: np.ndarray,
     n_images: int = 1000,
     k: int = 1000,
     seed: int = 0,
-) -> Estimate:
-    """-IWAE with k samples on n_images test images drawn at random (seeded):
-    the mean over those images with its standard error, in nats.
+    folder: Path = WEIGHTS,
+) -> Check:
+    """Load the shipped model `name` and estimate its NLL (-IWAE with k
+    samples) on n_images test images drawn at random (seeded).
 
     x_test: the held-out images as the record's figures were measured on
     them: all 10,000, binarized by gdl_vae.held_out_images(x, "dynamic").
     """
+    model = load_pretrained(name, folder)
     rng = np.random.default_rng(seed)
-    picked = rng.choice(len(x_test), size=min(n_images, len(x_test)), replace=False)
-    nll = -np.asarray(model.iwae_bound(x_test[np.sort(picked)], k=k, seed=seed))
-    return Estimate(float(nll.mean()), float(standard_error(nll)), len(nll))
+    size = min(n_images, len(x_test))
+    images = np.sort(rng.choice(len(x_test), size=size, replace=False))
+    nll = -np.asarray(model.iwae_bound(x_test[images], k=k, seed=seed), np.float64)
+    return Check(name, record(name, folder), images, nll, k)
