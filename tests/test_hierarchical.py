@@ -176,6 +176,7 @@ def test_without_top_dim_z2_is_half_of_z():
         ({"latent_dim": 32, "top_dim": 32}, "top_dim must be below latent_dim"),
         ({"latent_dim": 1}, "latent_dim counts both layers"),
         ({"prior": "flat"}, "prior must be one of"),
+        ({"decoder_sees": "z2"}, "decoder_sees must be one of"),
     ],
 )
 def test_bad_options_are_refused_before_a_model_exists(options, message):
@@ -199,6 +200,30 @@ def test_a_trained_model_saves_loads_and_bounds_the_same(hvae, binary, tmp_path)
         loaded.iwae_bound(x, k=20, seed=0), hvae.iwae_bound(x, k=20, seed=0), rtol=1e-6
     )
     np.testing.assert_array_equal(loaded.sample(5, seed=2), hvae.sample(5, seed=2))
+
+
+def test_a_decoder_of_z1_alone_ignores_z2_and_saves_so(binary, tmp_path):
+    """decoder_sees="z1": p(x|z1), z2 reaching the image only through z1."""
+    model = gdl_vae.build_hierarchical_vae(7, top_dim=3, decoder_sees="z1", seed=0)
+    model.fit(binary[0][:500], epochs=1, batch_size=100, verbose=0)
+    z = model.latent_samples(6, seed=0)
+    other = z.copy()
+    other[:, 4:] = np.random.default_rng(0).standard_normal((6, 3))  # z2 redrawn
+    np.testing.assert_array_equal(model.decode_mean(other), model.decode_mean(z))
+    other[:, 0] += 1.0  # z1 moved
+    assert np.abs(model.decode_mean(other) - model.decode_mean(z)).max() > 1e-4
+    model.save(tmp_path / "m.keras")
+    loaded = gdl_vae.load_model(tmp_path / "m.keras")
+    assert loaded.decoder_sees == "z1"
+    x = binary[1][:50]
+    np.testing.assert_allclose(
+        loaded.iwae_bound(x, k=5, seed=0), model.iwae_bound(x, k=5, seed=0), rtol=1e-6
+    )
+    # The default decoder is given both layers: there z2 changes the image.
+    both = gdl_vae.build_hierarchical_vae(7, top_dim=3, seed=0)
+    moved = z.copy()
+    moved[:, 4:] += 1.0
+    assert np.abs(both.decode_mean(moved) - both.decode_mean(z)).max() > 1e-4
 
 
 def test_the_iwae_objective_is_the_bound(binary):

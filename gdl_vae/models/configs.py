@@ -28,6 +28,7 @@ ARCHITECTURES = ("conv", "dense", "linear")
 PRIORS = ["normal", "vamp"]
 KL_TERMS = ("both", "mean", "variance")
 RECONSTRUCTIONS = ("bernoulli", "mse")
+DECODER_INPUTS = ("both", "z1")  # what a two-layer VAE's p(x|z) is given
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,13 @@ class HierarchicalVAEConfig(BoundConfig):
         "nats per latent dimension each layer's KL keeps for free in training "
         "(Kingma et al. 2016; 0: the ELBO)",
     )
+    decoder_sees: str = option(
+        "both",
+        "what p(x|z) is given: both layers (Tomczak & Welling's HVAE) or z1 "
+        "alone, z2 reaching the image only through p(z1|z2) (Burda et al.'s "
+        "two-layer model, the ladder VAE)",
+        DECODER_INPUTS,
+    )
 
     @staticmethod
     def z2_size(latent_dim: int, top_dim: int | None) -> int:
@@ -235,6 +243,11 @@ class HierarchicalVAEConfig(BoundConfig):
                 "latent_dim=64, top_dim=32 gives z1 and z2 32 dimensions each."
             )
         finite(self.free_bits, "free_bits", 0, fix=" 0 trains on the ELBO.")
+        if self.decoder_sees not in DECODER_INPUTS:
+            raise ValueError(
+                f"decoder_sees must be one of {', '.join(DECODER_INPUTS)}; got "
+                f"{self.decoder_sees!r}."
+            )
         if self.free_bits and self.k > 1:
             raise ValueError(
                 "free_bits clamps each layer's KL term of the ELBO; it needs k=1, "

@@ -9,6 +9,12 @@ dense networks:
                                         z2 -> 256 -> 256 -> z1
                                         [z1, z2] -> 256 -> 512 -> x (logits)
 
+With decoder_sees="z1" the image depends on z1 alone, p(x|z1), and z2 reaches
+it only through p(z1|z2): Burda et al.'s two-layer generative model and the
+ladder VAE's. That is the design in which the top layer collapses: z2 pays its
+KL term for a say in the image that z1 could have on its own (notebook 08
+measures it).
+
 p(z2) is any of the kit's priors (N(0, I) or the VampPrior, whose components
 are q(z2|u_k)). The model's latent point is the pair z = [z1, z2] (z1 first),
 so everything written for a one-layer VAE works unchanged: `decode(z)`,
@@ -75,17 +81,27 @@ def build_networks(
     z2_dim: int,
     image_shape=(28, 28, 1),
     dtype: str | None = None,
+    decoder_sees: str = "both",
 ) -> tuple[keras.Model, keras.Model]:
     """The encoder x -> [z2's mean, z2's log-variance, h] and the decoder
-    [z1, z2] -> pixel logits (the kit's dense decoder on the pair); latent_dim
-    counts both layers, z2_dim the top one's."""
+    [z1, z2] -> pixel logits: the kit's dense decoder on the pair, or on z1
+    alone (decoder_sees="z1"); latent_dim counts both layers, z2_dim the top
+    one's."""
     images = keras.Input(shape=tuple(image_shape), name="images")
     h = layers.Flatten(dtype=dtype)(images)
     for units in DENSE_UNITS:
         h = layers.Dense(units, activation="relu", dtype=dtype)(h)
     top = _gaussian_head("top", images, h, z2_dim, dtype)
     encoder = keras.Model(images, [*top.outputs, h], name="hierarchical_encoder")
-    return encoder, build_decoder(latent_dim, "dense", image_shape, dtype)
+    if decoder_sees == "both":
+        return encoder, build_decoder(latent_dim, "dense", image_shape, dtype)
+    z1_dim = latent_dim - z2_dim
+    z = keras.Input(shape=(latent_dim,), name="z")
+    z1 = layers.Reshape((latent_dim, 1), dtype=dtype)(z)  # z1: the first z1_dim
+    z1 = layers.Cropping1D((0, z2_dim), dtype=dtype)(z1)
+    z1 = layers.Reshape((z1_dim,), dtype=dtype)(z1)
+    inner = build_decoder(z1_dim, "dense", image_shape, dtype)
+    return encoder, keras.Model(z, inner(z1), name="decoder_of_z1")
 
 
 def build_inner_networks(
@@ -346,6 +362,7 @@ def build_hierarchical_vae(
         config.z2_size(config.latent_dim, config.top_dim),
         image_shape,
         dtype_policy,
+        config.decoder_sees,
     )
     model = HierarchicalVAE(
         encoder,
