@@ -72,6 +72,10 @@ where = pathlib.Path(gdl_vae.__file__).resolve()
 assert "site-packages" in where.parts, where
 weights = where.parent / "measure" / "weights" / "digit_classifier.weights.h5"
 assert weights.is_file(), f"the wheel lacks the classifier weights: {weights}"
+for name in ("one_layer", "two_layers"):  # the shipped models (models/pretrained.py)
+    for suffix in (".json", ".weights.h5"):
+        shipped = where.parent / "models" / "weights" / f"{name}{suffix}"
+        assert shipped.is_file(), f"the wheel lacks a shipped model: {shipped}"
 names = ("tensorflow", "keras", "tensorflow-probability", "tf-keras", "numpy")
 print(f"gdl_vae from {where.parent}; Python {platform.python_version()},",
       ", ".join(f"{n} {m.version(n)}" for n in names))

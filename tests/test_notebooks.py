@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +105,16 @@ def test_skeleton(path):
     ), "sections numbered 1, 2, 3, ..."
     assert len(numbered) >= 4
     assert headings[-2:] == ["## Summary", "## Exercises"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_the_notebook_is_valid_nbformat_with_cell_ids(path):
+    """nbformat 4.5: every cell has an id (unique); a cell added by hand
+    without one is refused here rather than warned about by nbval."""
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    ids = [cell.get("id") for cell in load(path)["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
